@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { matMul } from "../ops/matmul.js";
 
 /** Where a linear layer sits in the model. `head` is the final vocabulary projection. */
 export type LinearSite = "attn.qkv" | "attn.out" | "mlp.in" | "mlp.out" | "head";
@@ -31,6 +32,6 @@ export type LinearImpl = (call: LinearCall) => tf.Tensor2D;
 
 /** Plain float32 `x · w + b`. */
 export const floatLinear: LinearImpl = ({ x, w, b }) => {
-  const y = tf.matMul(x, w);
+  const y = matMul(x, w);
   return b ? tf.add(y, b) : y;
 };

@@ -1,0 +1,71 @@
+import type { Precision } from "../ops/precision.js";
+import type { Dropout } from "../model/transformer.js";
+
+/**
+ * A training recipe: the knobs Ahmadian et al. (2023) vary (weight decay, dropout, gradient
+ * clipping, half-precision format) plus those pilot runs and He et al. (2024) show move outliers
+ * as much (learning rate, Adam ε and β₂).
+ */
+export interface Recipe {
+  readonly steps: number;
+  readonly batchSize: number;
+  readonly lr: number;
+  readonly warmupSteps: number;
+  readonly decay: "constant" | "cosine";
+  readonly minLrFraction: number;
+  readonly weightDecay: number;
+  /** Decoupled (AdamW) weight decay; `false` gives Adam with L2 added to the gradient instead. */
+  readonly decoupled: boolean;
+  /** Also decay LayerNorm gains and biases (off by default, as in GPT-2 / nanoGPT). */
+  readonly decayNorms: boolean;
+  readonly decayEmbeddings: boolean;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly dropout: Dropout;
+  /** Clip gradients to this global L2 norm; `null` for no clipping. */
+  readonly clipNorm: number | null;
+  readonly precision: Precision;
+  readonly seed: number;
+}
+
+/** The default recipe: AdamW (0.9, 0.95, ε 1e-8), lr 1e-3 with 100 warmup steps, no regularisation, fp32. */
+export const DEFAULT_RECIPE: Recipe = {
+  steps: 1000,
+  batchSize: 32,
+  lr: 1e-3,
+  warmupSteps: 100,
+  decay: "constant",
+  minLrFraction: 0.1,
+  weightDecay: 0,
+  decoupled: true,
+  decayNorms: false,
+  decayEmbeddings: false,
+  beta1: 0.9,
+  beta2: 0.95,
+  eps: 1e-8,
+  dropout: { embedding: 0, attention: 0, residual: 0 },
+  clipNorm: null,
+  precision: "fp32",
+  seed: 0,
+};
+
+/** Fills a partial recipe from the defaults and checks every field, naming the bad one. */
+export function makeRecipe(partial: Partial<Recipe> = {}): Recipe {
+  const r: Recipe = { ...DEFAULT_RECIPE, ...partial, dropout: { ...DEFAULT_RECIPE.dropout, ...partial.dropout } };
+  const positiveInt = (k: "steps" | "batchSize") => {
+    if (!Number.isInteger(r[k]) || r[k] < 1) throw new Error(`recipe.${k} must be a positive integer, got ${r[k]}`);
+  };
+  positiveInt("steps");
+  positiveInt("batchSize");
+  if (!Number.isInteger(r.warmupSteps) || r.warmupSteps < 0) throw new Error(`recipe.warmupSteps must be a non-negative integer, got ${r.warmupSteps}`);
+  if (!(r.lr > 0)) throw new Error(`recipe.lr must be positive, got ${r.lr}`);
+  if (!(r.weightDecay >= 0)) throw new Error(`recipe.weightDecay must be >= 0, got ${r.weightDecay}`);
+  for (const k of ["beta1", "beta2"] as const) if (!(r[k] >= 0 && r[k] < 1)) throw new Error(`recipe.${k} must be in [0, 1), got ${r[k]}`);
+  if (!(r.eps > 0)) throw new Error(`recipe.eps must be positive, got ${r.eps}`);
+  for (const [k, p] of Object.entries(r.dropout)) if (!(p >= 0 && p < 1)) throw new Error(`recipe.dropout.${k} must be in [0, 1), got ${p}`);
+  if (r.clipNorm !== null && !(r.clipNorm > 0)) throw new Error(`recipe.clipNorm must be positive or null, got ${r.clipNorm}`);
+  if (!["fp32", "bf16", "fp16"].includes(r.precision)) throw new Error(`recipe.precision must be fp32, bf16 or fp16, got '${r.precision}'`);
+  if (!["constant", "cosine"].includes(r.decay)) throw new Error(`recipe.decay must be 'constant' or 'cosine', got '${r.decay}'`);
+  return r;
+}
