@@ -1,0 +1,162 @@
+/**
+ * Kernel-side shaping of the store's long-format Arrow tables: IPC encoding for the comm buffers
+ * and the same series grouping the browser does, used for the static SVG fallback.
+ * Only column names are assumed (see the README in widgets/), never the store's code.
+ */
+import { tableFromArrays, tableToIPC, type Table } from "apache-arrow";
+import type { Line } from "./svg.js";
+
+/** Arrow IPC stream bytes: what travels in a binary comm buffer. */
+export function toIPC(table: Table): Uint8Array {
+  return tableToIPC(table, "stream");
+}
+
+export function hasColumn(t: Table, name: string): boolean {
+  return t.schema.fields.some((f) => f.name === name);
+}
+
+export function columnNames(t: Table): string[] {
+  return t.schema.fields.map((f) => f.name);
+}
+
+/** Plain JS values of a column (bigint -> number); `null` if absent. */
+export function values(t: Table, name: string): unknown[] | null {
+  const c = t.getChild(name);
+  if (!c) return null;
+  const out = new Array<unknown>(c.length);
+  for (let i = 0; i < c.length; i++) {
+    const v = c.get(i);
+    out[i] = typeof v === "bigint" ? Number(v) : v;
+  }
+  return out;
+}
+
+export function nums(t: Table, name: string): number[] {
+  return (values(t, name) ?? new Array(t.numRows).fill(null)).map((v) => (v == null ? NaN : Number(v)));
+}
+
+export function strs(t: Table, name: string): string[] {
+  return (values(t, name) ?? new Array(t.numRows).fill(null)).map((v) => (v == null ? "" : String(v)));
+}
+
+export function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+
+export interface CurveSelection {
+  x: string;
+  series: string | string[];
+  metric: string;
+  y: "degradation_pct" | "value";
+  xScale?: "linear" | "log" | "category";
+}
+
+export function seriesColumns(series: string | string[]): string[] {
+  return (Array.isArray(series) ? series : series.split(",")).map((s) => s.trim()).filter(Boolean);
+}
+
+/** One line per series value, sorted by x, for the selected metric. Mirrors widgets/src/degradation.ts. */
+export function degradationLines(t: Table, sel: CurveSelection): { lines: Line[]; categorical: boolean } {
+  const metric = strs(t, "metric");
+  const xRaw = values(t, sel.x) ?? new Array(t.numRows).fill(null);
+  const categorical = sel.xScale === "category" || xRaw.some((v) => typeof v === "string");
+  const y = nums(t, sel.y);
+  const sCols = seriesColumns(sel.series).filter((c) => hasColumn(t, c));
+  const sVals = sCols.map((c) => strs(t, c));
+  const groups = new Map<string, number[]>();
+  for (let i = 0; i < t.numRows; i++) {
+    if (hasColumn(t, "metric") && metric[i] !== sel.metric) continue;
+    const key = sCols.length ? sVals.map((v) => v[i]).join(" / ") : "all";
+    const g = groups.get(key) ?? [];
+    g.push(i);
+    groups.set(key, g);
+  }
+  const lines: Line[] = [];
+  for (const [name, rows] of groups) {
+    if (!categorical) rows.sort((a, b) => Number(xRaw[a]) - Number(xRaw[b]));
+    lines.push({ name, x: rows.map((i) => (categorical ? String(xRaw[i]) : Number(xRaw[i]))), y: rows.map((i) => y[i]) });
+  }
+  return { lines, categorical };
+}
+
+const PREFERRED = [
+  ["outlier_dims", "outlier_count", "n_outliers", "outliers"],
+  ["max_kurtosis", "kurtosis"],
+  ["max_abs", "max_inf_norm", "max_magnitude", "absmax", "inf_norm"],
+];
+
+/** Which trace metrics to draw: explicit list, else the outlier count / kurtosis / max-magnitude names present. */
+export function pickMetrics(available: string[], requested?: string[]): string[] {
+  if (requested && requested.length) return requested.filter((m) => available.includes(m));
+  const out: string[] = [];
+  for (const group of PREFERRED) {
+    const hit = group.find((m) => available.includes(m));
+    if (hit) out.push(hit);
+  }
+  return out.length ? out : available.slice(0, 3);
+}
+
+const isCount = (m: string) => /count|dims|n_outliers|^outliers$/.test(m);
+
+/** Per metric, one line per run against step; layers/sites aggregated (counts summed, others max). */
+export function outlierPanels(t: Table, metrics?: string[], layer = "all"): { metric: string; lines: Line[] }[] {
+  const metric = strs(t, "metric");
+  const run = hasColumn(t, "run") ? strs(t, "run") : new Array<string>(t.numRows).fill("run");
+  const lay = strs(t, "layer");
+  const step = nums(t, "step");
+  const v = nums(t, "value");
+  const chosen = pickMetrics(unique(metric), metrics);
+  const acc = new Map<string, Map<number, number>>();
+  for (let i = 0; i < t.numRows; i++) {
+    if (!chosen.includes(metric[i])) continue;
+    if (layer !== "all" && lay[i] !== layer) continue;
+    const key = `${metric[i]}\u0000${run[i]}`;
+    const m = acc.get(key) ?? new Map<number, number>();
+    acc.set(key, m);
+    const prev = m.get(step[i]);
+    m.set(step[i], prev === undefined ? v[i] : isCount(metric[i]) ? prev + v[i] : Math.max(prev, v[i]));
+  }
+  return chosen.map((name) => ({
+    metric: name,
+    lines: unique(run).flatMap((r) => {
+      const m = acc.get(`${name}\u0000${r}`);
+      if (!m) return [];
+      const xs = [...m.keys()].sort((a, b) => a - b);
+      return [{ name: r, x: xs, y: xs.map((s) => m.get(s)!) }];
+    }),
+  }));
+}
+
+/** Layer x feature matrix (max over duplicates) from a (layer, feature, value) table. */
+export function heatmapMatrix(t: Table): { layers: string[]; z: (number | null)[][] } {
+  const layer = strs(t, "layer");
+  const feature = nums(t, "feature");
+  const v = nums(t, "value");
+  const layers = unique(layer);
+  const nf = feature.reduce((a, f) => Math.max(a, f + 1), 0);
+  const z = layers.map(() => new Array<number | null>(nf).fill(null));
+  for (let i = 0; i < t.numRows; i++) {
+    const row = z[layers.indexOf(layer[i])];
+    const p = row[feature[i]];
+    row[feature[i]] = p == null ? v[i] : Math.max(p, v[i]);
+  }
+  return { layers, z };
+}
+
+/**
+ * Build a (layer, feature, value) heat-map table from per-layer magnitude vectors, e.g. the
+ * mean |activation| per feature of each layer's FFN input: `heatmapTable({ "L0": vec0, ... })`.
+ */
+export function heatmapTable(perLayer: Record<string, ArrayLike<number>>): Table {
+  const layer: string[] = [];
+  const feature: number[] = [];
+  const value: number[] = [];
+  for (const [name, vec] of Object.entries(perLayer)) {
+    for (let j = 0; j < vec.length; j++) {
+      layer.push(name);
+      feature.push(j);
+      value.push(Math.abs(vec[j]));
+    }
+  }
+  return tableFromArrays({ layer, feature: Int32Array.from(feature), value: Float64Array.from(value) });
+}

@@ -1,0 +1,74 @@
+/** Test helpers: Debian chromium via playwright-core, and a static file server on 127.0.0.1. */
+import { createServer, type Server } from "node:http";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { extname, join, normalize } from "node:path";
+import type { AddressInfo } from "node:net";
+import { chromium, type BrowserContext } from "playwright-core";
+
+export const CHROMIUM = process.env.QS_CHROMIUM ?? "/usr/bin/chromium";
+export const CHROMIUM_ARGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync", "--no-first-run",
+];
+
+export function haveChromium(): boolean {
+  try {
+    return statSync(CHROMIUM).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** A persistent context in a fresh temp profile; `close()` also removes the profile. */
+export async function launch(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const profile = mkdtempSync(join(tmpdir(), "qs-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1100, height: 900 },
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",
+  ".json": "application/json", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml",
+};
+
+/** Serve `roots` (url prefix -> directory) on 127.0.0.1:<random>; records every requested path. */
+export async function serve(roots: Record<string, string>): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+  const requests: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+    requests.push(path);
+    const prefix = Object.keys(roots).sort((a, b) => b.length - a.length).find((p) => path.startsWith(p));
+    if (prefix === undefined) {
+      res.writeHead(404).end();
+      return;
+    }
+    let rel = normalize(path.slice(prefix.length)).replace(/^(\.\.(\/|$))+/, "");
+    if (rel === "" || rel === "." || rel.endsWith("/")) rel += "index.html";
+    try {
+      const body = readFileSync(join(roots[prefix], rel));
+      res.writeHead(200, { "content-type": TYPES[extname(rel)] ?? "application/octet-stream", "cache-control": "no-store" });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
