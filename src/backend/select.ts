@@ -121,6 +121,8 @@ export async function selectBackend(opts: SelectOptions = {}): Promise<BackendCh
   for (const name of candidates) {
     try {
       const tfjsName = await loaders[name](opts);
+      // Production mode: no debug checks, and no console banner urging tfjs-node on every cpu run.
+      tf.env().set("PROD", true);
       if (!(await tf.setBackend(tfjsName))) throw new BackendUnavailable(`tfjs could not initialise '${tfjsName}'`);
       await tf.ready();
       const reason = forced

@@ -111,16 +111,19 @@ export class Transformer {
       x = cast(drop(x, opts.dropout?.embedding ?? 0) as tf.Tensor2D, precision);
       const headDim = d / H;
       const mask = tf.slice(this.mask, [0, 0], [T, T]);
-      const toHeads = (t: tf.Tensor) => tf.reshape(tf.transpose(tf.reshape(t, [B, T, H, headDim]), [0, 2, 1, 3]), [B * H, T, headDim]) as tf.Tensor3D;
+      // Heads are laid out [3·H, B, T, hd] so q, k and v are contiguous slabs: one transpose and an
+      // unstack instead of a column split, which the wasm backend does slowly.
+      const toHeads = (qkv: tf.Tensor2D) =>
+        tf.unstack(tf.reshape(tf.transpose(tf.reshape(qkv, [B, T, 3 * H, headDim]), [2, 0, 1, 3]), [3, H * B, T, headDim])) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
 
       for (let l = 0; l < L; l++) {
         const p = `h.${l}`;
         capture?.("resid", l, x);
         const qkv = linear(`${p}.attn.qkv`, l, "attn.qkv", norm(`${p}.ln1`, x));
-        const [q, k, v] = tf.split(qkv, 3, 1).map(toHeads) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+        const [q, k, v] = toHeads(qkv);
         const scores = tf.add(tf.mul(matMul(q, tf.transpose(k, [0, 2, 1]) as tf.Tensor3D), 1 / Math.sqrt(headDim)), mask);
         const probs = cast(drop(tf.softmax(scores) as tf.Tensor3D, opts.dropout?.attention ?? 0) as tf.Tensor3D, precision);
-        const ctx = tf.reshape(tf.transpose(tf.reshape(matMul(probs, v), [B, H, T, headDim]), [0, 2, 1, 3]), [N, d]) as tf.Tensor2D;
+        const ctx = tf.reshape(tf.transpose(tf.reshape(matMul(probs, v), [H, B, T, headDim]), [1, 2, 0, 3]), [N, d]) as tf.Tensor2D;
         const attnOut = linear(`${p}.attn.out`, l, "attn.out", ctx);
         x = cast(tf.add(x, drop(attnOut, opts.dropout?.residual ?? 0)), precision);
 

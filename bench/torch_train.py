@@ -1,0 +1,70 @@
+"""PyTorch CPU peer for the training benchmark: the same architecture, batch and optimizer as
+quantscope's transformer, timed the same way (tokens per second over measured steps after warmup).
+Not part of the npm package; `npm run bench` calls it when torch is importable.
+Usage: python3 torch_train.py '{"vocabSize":96,"dModel":128,...,"batch":32,"steps":5,"threads":2}'
+"""
+import json
+import math
+import sys
+import time
+
+import torch
+
+cfg = json.loads(sys.argv[1])
+torch.set_num_threads(cfg.get("threads", 2))
+torch.manual_seed(0)
+V, d, L, H, M, T, B = (cfg[k] for k in ("vocabSize", "dModel", "nLayers", "nHeads", "dMlp", "context", "batch"))
+
+
+class Block(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.ln1, self.ln2 = torch.nn.LayerNorm(d), torch.nn.LayerNorm(d)
+        self.qkv, self.out = torch.nn.Linear(d, 3 * d), torch.nn.Linear(d, d)
+        self.fc_in, self.fc_out = torch.nn.Linear(d, M), torch.nn.Linear(M, d)
+
+    def forward(self, x):
+        b, t, _ = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(d, dim=-1)
+        q, k, v = (z.view(b, t, H, d // H).transpose(1, 2) for z in (q, k, v))
+        y = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+        x = x + self.out(y.transpose(1, 2).reshape(b, t, d))
+        return x + self.fc_out(torch.nn.functional.gelu(self.fc_in(self.ln2(x)), approximate="tanh"))
+
+
+class GPT(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.wte, self.wpe = torch.nn.Embedding(V, d), torch.nn.Embedding(T, d)
+        self.blocks = torch.nn.ModuleList(Block() for _ in range(L))
+        self.lnf, self.head = torch.nn.LayerNorm(d), torch.nn.Linear(d, V, bias=False)
+
+    def forward(self, idx):
+        x = self.wte(idx) + self.wpe(torch.arange(idx.shape[1]))
+        for blk in self.blocks:
+            x = blk(x)
+        return self.head(self.lnf(x))
+
+
+model = GPT()
+opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.1)
+x = torch.randint(0, V, (B, T))
+y = torch.randint(0, V, (B, T))
+
+
+def step():
+    loss = torch.nn.functional.cross_entropy(model(x).view(-1, V), y.view(-1))
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+for _ in range(2):
+    step()
+steps = cfg.get("steps", 5)
+t0 = time.perf_counter()
+for _ in range(steps):
+    step()
+dt = time.perf_counter() - t0
+print(json.dumps({"tokens_per_s": B * T * steps / dt, "torch": torch.__version__, "threads": torch.get_num_threads()}))

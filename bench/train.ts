@@ -1,0 +1,75 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { selectBackend, type BackendName } from "../src/backend/select.js";
+import { builtinDataset } from "../src/data/dataset.js";
+import { CONFIGS, type ConfigName } from "../src/model/config.js";
+import { Transformer } from "../src/model/transformer.js";
+import { Trainer } from "../src/train/trainer.js";
+import type { BenchRow } from "./types.js";
+
+export interface TrainBenchOptions {
+  readonly config?: ConfigName;
+  readonly batch?: number;
+  /** Backends to time; those that cannot load are reported and skipped. */
+  readonly backends?: readonly BackendName[];
+  readonly torchThreads?: number;
+}
+
+/** Median tokens/s of `measured` steps after `warmup` steps of AdamW training. */
+async function timeTraining(config: ConfigName, batch: number, warmup: number, measured: number): Promise<number> {
+  const model = Transformer.create(CONFIGS[config], 0);
+  const trainer = new Trainer(model, builtinDataset(), { steps: warmup + measured, batchSize: batch, weightDecay: 0.1 });
+  const rates: number[] = [];
+  for (let i = 0; i < warmup + measured; i++) {
+    const info = await trainer.trainStep();
+    if (i >= warmup) rates.push(info.tokensPerSec);
+  }
+  trainer.dispose();
+  model.dispose();
+  rates.sort((a, b) => a - b);
+  return rates[rates.length >> 1]!;
+}
+
+function torchTokensPerSec(config: ConfigName, batch: number, threads: number): { value: number; note: string } | { error: string } {
+  const script = fileURLToPath(new URL("../../bench/torch_train.py", import.meta.url));
+  const res = spawnSync(process.env.QUANTSCOPE_PYTHON ?? "python3", [script, JSON.stringify({ ...CONFIGS[config], batch, steps: 5, threads })], { encoding: "utf8" });
+  if (res.status !== 0) return { error: (res.stderr || res.error?.message || "failed").trim().split("\n").at(-1)! };
+  const out = JSON.parse(res.stdout) as { tokens_per_s: number; torch: string; threads: number };
+  return { value: out.tokens_per_s, note: `torch ${out.torch}, ${out.threads} threads` };
+}
+
+/**
+ * Training throughput of one config on every available backend, beside PyTorch CPU training the same
+ * model, batch and optimizer in the same run. Ratios are against PyTorch (and wasm against cpu).
+ */
+export async function benchTrain(opts: TrainBenchOptions = {}): Promise<BenchRow[]> {
+  const config = opts.config ?? "tiny";
+  const batch = opts.batch ?? 32;
+  const rows: BenchRow[] = [];
+  const torch = torchTokensPerSec(config, batch, opts.torchThreads ?? 2);
+  const torchRate = "value" in torch ? torch.value : null;
+  if ("value" in torch) rows.push({ bench: "train", case: `${config} pytorch-cpu (${torch.note})`, value: torch.value, unit: "tokens/s", baseline_ratio: 1 });
+  else console.warn(`PyTorch peer skipped: ${torch.error}`);
+  const rates = new Map<string, number>();
+  for (const backend of opts.backends ?? (["tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"] as const)) {
+    try {
+      await selectBackend({ backend });
+    } catch (err) {
+      console.warn(`${backend}: skipped (${(err as Error).message})`);
+      continue;
+    }
+    // The pure-JS cpu backend needs ~30 s a step at batch 32 on tiny: time fewer steps there.
+    const rate = backend === "cpu" ? await timeTraining(config, batch, 0, 1) : await timeTraining(config, batch, 2, 5);
+    rates.set(backend, rate);
+    rows.push({ bench: "train", case: `${config} ${backend}`, value: rate, unit: "tokens/s", baseline_ratio: torchRate ? rate / torchRate : null });
+  }
+  if (rates.has("wasm") && rates.has("cpu")) {
+    rows.push({ bench: "train", case: `${config} wasm / cpu`, value: rates.get("wasm")! / rates.get("cpu")!, unit: "x", baseline_ratio: null });
+  }
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const rows = await benchTrain({ config: (process.argv[2] as ConfigName) ?? "tiny" });
+  console.table(rows);
+}
