@@ -4,20 +4,21 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { writeEmbeddedPage, type WidgetSnapshot } from "../../src/widgets/embed.js";
-import { specFor, type WidgetKind } from "../../src/widgets/spec.js";
+import { embedHTML, widgetsDist, writeEmbeddedPage, type WidgetSnapshot } from "../../src/widgets/embed.js";
+import { setWidgetFrontend, specFor, widgetFrontend, type Frontend, type WidgetKind } from "../../src/widgets/spec.js";
 import { degradationState, monitorState, outlierState, tableState, type MonitorPoint, type State } from "../../src/widgets/state.js";
 import { haveChromium, launch, serve } from "./browser.js";
 import { BITS, heatmap, outlierTraces, quantResults, RUNS, trainingMetrics } from "./fixtures.js";
 
 const ARTIFACTS = join(process.cwd(), "test-artifacts");
 
-function snap(id: string, kind: WidgetKind, state: State): WidgetSnapshot {
-  const { spec, extra } = specFor(kind, "jupyter-widgets");
+function snap(id: string, kind: WidgetKind, state: State, frontend: Frontend = "jupyter-widgets"): WidgetSnapshot {
+  const { spec, extra } = specFor(kind, frontend);
   return { id, spec, state: { ...extra, ...state } };
 }
 
@@ -28,6 +29,8 @@ const points: MonitorPoint[] = Array.from({ length: 40 }, (_, i) => ({
 const skip = haveChromium() ? false : "no /usr/bin/chromium";
 let dir = "";
 let page: Page;
+let serverUrl = "";
+let newPage: () => Promise<Page>;
 let closeAll: () => Promise<void> = async () => {};
 const external: string[] = [];
 const errors: string[] = [];
@@ -41,8 +44,21 @@ before(async () => {
     snap("monitor", "TrainingMonitor", monitorState(points, { total: 40, status: "done", title: "baseline" })),
     snap("table", "TableView", tableState(trainingMetrics(30), { pageSize: 10 })),
   ], { title: "quantscope widgets (static)" });
+  // The same widgets through anywidget's front end (AMD module "anywidget" from npm) + our ESM bundle by URL.
+  const saved = widgetFrontend();
+  setWidgetFrontend("anywidget", { esmUrl: "/quantscope-widgets.esm.js" });
+  const anyPage = embedHTML([
+    snap("curve", "DegradationCurve", degradationState(quantResults()), "anywidget"),
+    snap("monitor", "TrainingMonitor", monitorState(points, { total: 80 }), "anywidget"),
+  ], { title: "quantscope widgets via anywidget" });
+  setWidgetFrontend(saved.frontend, { esmUrl: saved.esmUrl });
+  writeFileSync(join(dir, "anywidget.html"), anyPage);
+  copyFileSync(createRequire(import.meta.url).resolve("anywidget"), join(dir, "anywidget.js"));
+  copyFileSync(join(widgetsDist(), "quantscope-widgets.esm.js"), join(dir, "quantscope-widgets.esm.js"));
   const server = await serve({ "/": dir });
+  serverUrl = server.url;
   const browser = await launch();
+  newPage = () => browser.context.newPage();
   page = await browser.context.newPage();
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
@@ -151,4 +167,25 @@ test("TableView: paged and sortable", { skip }, async () => {
   const desc = (await text(`${sec} tbody tr td:nth-child(3)`)).map(Number);
   assert.ok(desc[0] > desc[desc.length - 1]);
   assert.equal(desc[0], Math.max(...desc));
+});
+
+test("anywidget front end: AnyModel + _esm shim importing the ESM bundle by URL renders the same charts", { skip }, async () => {
+  const p = await newPage();
+  const errs: string[] = [];
+  p.on("pageerror", (e) => errs.push(String(e)));
+  await p.goto(`${serverUrl}/anywidget.html`);
+  await p.waitForFunction(() => document.querySelectorAll(".widget-subarea .js-plotly-plot").length >= 2, null, { timeout: 30000 });
+  const n = await p.evaluate(() => (document.querySelector('section[data-model-id="curve"] .js-plotly-plot') as any).data.length);
+  assert.equal(n, RUNS.length);
+  assert.match(await p.$eval('section[data-model-id="monitor"] .qs-status', (e) => e.textContent ?? ""), /step 40 \/ 80/);
+  // the bundle is fetched by URL, not stored in the state: the saved state stays small
+  const esm = await p.evaluate(() => {
+    const doc = JSON.parse(document.querySelector('script[type="application/vnd.jupyter.widget-state+json"]')!.textContent!);
+    return Object.values(doc.state).map((m: any) => String(m.state._esm).length);
+  });
+  for (const n of esm) assert.ok(n < 400, `_esm is ${n} bytes`);
+  assert.deepEqual(errs, []);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await p.screenshot({ path: join(ARTIFACTS, "widgets-anywidget.png"), fullPage: true });
+  await p.close();
 });
