@@ -1,0 +1,119 @@
+/**
+ * Calibration: a `LinearImpl` wrapper that computes the float result (so the model's own forward
+ * pass drives it over calibration batches) while recording, per linear layer (`call.name`), what
+ * static schemes need:
+ * - per-tensor activation absmax `max|X|` and min/max (static W8A8, SmoothQuant O3),
+ * - per-input-channel absmax `max_t |X[t, j]|` (SmoothQuant's `max|X_j|`),
+ * - optionally the GPTQ Hessian sum `Σ_t x_t x_tᵀ` (`[in, in]`) and the token count.
+ *
+ * Running maxima stay on the backend (kept tensors, no sync per call); `finish()` reads them once.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { floatLinear, type LinearCall, type LinearImpl } from "../model/linear.js";
+
+/** Calibration statistics of one linear layer's input. */
+export interface CalibStats {
+  /** `max|X|` over every calibration token and channel. */
+  readonly absmax: number;
+  /** `min X` and `max X` (for asymmetric static activations). */
+  readonly min: number;
+  readonly max: number;
+  /** `max_t |X[t, j]|` per input channel j (length `in`). */
+  readonly channelAbsmax: Float32Array;
+  /** Calibration tokens seen (rows of X summed over calls). */
+  readonly tokens: number;
+  /** `Σ_t x_t x_tᵀ`, row-major `[in, in]`, when requested (GPTQ's `H = 2/n · Σ x xᵀ` divides by `tokens`). */
+  readonly xtx?: Float32Array;
+}
+
+/** Calibration statistics by weight name (`LinearCall.name`). */
+export type Calibration = ReadonlyMap<string, CalibStats>;
+
+export interface CalibrateOptions {
+  /** The float implementation whose output is returned (default `floatLinear`). */
+  readonly base?: LinearImpl;
+  /** Also accumulate `Σ x xᵀ` (for GPTQ): true for every layer, or a predicate on the call. */
+  readonly hessian?: boolean | ((call: LinearCall) => boolean);
+}
+
+/** A recording `LinearImpl` plus the means to read what it saw. */
+export interface Calibrator {
+  /** Pass this as the model's `linear`; it returns the base (float) result unchanged. */
+  readonly linear: LinearImpl;
+  /** Reads the statistics gathered so far. */
+  finish(): Promise<Calibration>;
+  /** Frees the running tensors. */
+  dispose(): void;
+}
+
+interface Running {
+  cmax: tf.Tensor1D;
+  min: tf.Scalar;
+  max: tf.Scalar;
+  xtx?: tf.Tensor2D;
+  tokens: number;
+}
+
+/** Starts a calibration; see the module comment. */
+export function calibrate(opts: CalibrateOptions = {}): Calibrator {
+  const base = opts.base ?? floatLinear;
+  const state = new Map<string, Running>();
+  const wantH = (c: LinearCall) => (typeof opts.hessian === "function" ? opts.hessian(c) : !!opts.hessian);
+  const swap = <T extends tf.Tensor>(old: T | undefined, next: T): T => {
+    const kept = tf.keep(next);
+    old?.dispose();
+    return kept;
+  };
+  const linear: LinearImpl = (call) => {
+    tf.tidy(() => {
+      const x = call.x;
+      const prev = state.get(call.name);
+      const cmax = tf.max(tf.abs(x), 0) as tf.Tensor1D;
+      const mn = tf.min(x) as tf.Scalar;
+      const mx = tf.max(x) as tf.Scalar;
+      const r: Running = prev ?? { cmax: undefined!, min: undefined!, max: undefined!, tokens: 0 };
+      r.cmax = swap(prev?.cmax, prev ? tf.maximum(prev.cmax, cmax) : cmax);
+      r.min = swap(prev?.min, prev ? tf.minimum(prev.min, mn) : mn);
+      r.max = swap(prev?.max, prev ? tf.maximum(prev.max, mx) : mx);
+      if (wantH(call)) {
+        const h = tf.matMul(x, x, true, false) as tf.Tensor2D;
+        r.xtx = swap(r.xtx, r.xtx ? tf.add(r.xtx, h) : h);
+      }
+      r.tokens += x.shape[0];
+      state.set(call.name, r);
+    });
+    return base(call);
+  };
+  return {
+    linear,
+    async finish() {
+      const out = new Map<string, CalibStats>();
+      for (const [name, r] of state) {
+        const channelAbsmax = Float32Array.from(await r.cmax.data());
+        const min = (await r.min.data())[0]!;
+        const max = (await r.max.data())[0]!;
+        const absmax = Math.max(Math.abs(min), Math.abs(max));
+        const xtx = r.xtx ? Float32Array.from(await r.xtx.data()) : undefined;
+        out.set(name, { absmax, min, max, channelAbsmax, tokens: r.tokens, ...(xtx ? { xtx } : {}) });
+      }
+      return out;
+    },
+    dispose() {
+      for (const r of state.values()) {
+        r.cmax.dispose();
+        r.min.dispose();
+        r.max.dispose();
+        r.xtx?.dispose();
+      }
+      state.clear();
+    },
+  };
+}
+
+/** The stats for `name`, or a clear error naming what is missing. */
+export function statsFor(calib: Calibration | undefined, name: string, why: string): CalibStats {
+  if (!calib) throw new Error(`${why} needs a Calibration: run calibrate() over calibration batches first`);
+  const s = calib.get(name);
+  if (!s) throw new Error(`${why}: no calibration statistics for '${name}' (was it called during calibration?)`);
+  return s;
+}

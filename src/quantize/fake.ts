@@ -1,0 +1,83 @@
+/**
+ * Fake quantization in tfjs ops (quantize then dequantize, staying in float32) for the forward pass.
+ * It implements exactly the quantizer of `int.ts` (same float32 operation order, same reciprocal,
+ * same round-half-to-even), so `fakeQuant(x)` equals `dequantize(quantizeTensor(x))` bit for bit —
+ * the tests check this. The formulas:
+ *
+ * - symmetric: `s = fl(m / qmax)` (`m` = block absmax, `s = 0 → 1`), `r = fl(1/s)`,
+ *   `x̂ = rne(clamp(fl(x·r), −qmax, qmax)) · s`;
+ * - asymmetric: `s = fl(fl(hi − lo) / qmax)`, `r = fl(1/s)`, `z = rne(clamp(fl(−lo·r), 0, qmax))`,
+ *   `x̂ = rne(clamp(fl(x·r), −z, qmax − z)) · s` (which is `(q − z)·s` with `q = rne(·) + z`).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Granularity, QuantizeOptions } from "./int.js";
+import { codeRange, roundHalfEvenTensor } from "./rounding.js";
+
+/** Block statistics a quantizer needs: absmax (symmetric) or min/max including 0 (asymmetric), broadcastable to x. */
+export interface BlockRange {
+  /** Symmetric: `max|x|` per block. Asymmetric: `max(max x, 0)` per block. */
+  readonly hi: tf.Tensor;
+  /** Asymmetric only: `min(min x, 0)` per block. */
+  readonly lo?: tf.Tensor;
+}
+
+/** Axes to reduce for a granularity of a 2-D tensor (group handled by reshaping). */
+function reduceAxes(g: Granularity): number[] | null {
+  return g === "tensor" ? [0, 1] : g === "channel" ? [0] : g === "token" ? [1] : null;
+}
+
+/** Block statistics of `x` (already reshaped to `[G, g, cols]` for groups), keeping dims so they broadcast. */
+function rangeOf(x: tf.Tensor, axes: number[], symmetric: boolean): BlockRange {
+  if (symmetric) return { hi: tf.max(tf.abs(x), axes, true) };
+  return { hi: tf.maximum(tf.max(x, axes, true), 0), lo: tf.minimum(tf.min(x, axes, true), 0) };
+}
+
+/**
+ * Fake-quantizes `x` given its block ranges (dynamic from `x` itself, or static from calibration).
+ * Returns `x̂` with the shape of `x`.
+ */
+export function fakeQuantWithRange<T extends tf.Tensor>(x: T, range: BlockRange, bits: number, symmetric: boolean): T {
+  const { qmin, qmax } = codeRange(bits, symmetric);
+  return tf.tidy(() => {
+    let s = symmetric || !range.lo ? tf.div(range.hi, qmax) : tf.div(tf.sub(range.hi, range.lo), qmax);
+    s = tf.where(tf.equal(s, 0), tf.onesLike(s), s);
+    const r = tf.div(1, s);
+    const v = tf.mul(x, r);
+    if (symmetric) return tf.mul(roundHalfEvenTensor(tf.clipByValue(v, qmin, qmax)), s) as T;
+    const z = roundHalfEvenTensor(tf.clipByValue(tf.mul(tf.neg(range.lo!), r), 0, qmax));
+    const clamped = tf.minimum(tf.maximum(v, tf.neg(z)), tf.sub(qmax, z));
+    return tf.mul(roundHalfEvenTensor(clamped), s) as T;
+  });
+}
+
+/**
+ * Dynamic fake quantization of a 2-D tensor: block ranges from `x` itself, then
+ * {@link fakeQuantWithRange}. Granularities as in `int.ts` (`channel` = per column, `token` = per row,
+ * `group` = `groupSize` rows per column; a last partial group is zero-padded, which changes no range
+ * because 0 is always inside it).
+ */
+export function fakeQuant(x: tf.Tensor2D, o: QuantizeOptions): tf.Tensor2D {
+  return tf.tidy(() => {
+    const axes = reduceAxes(o.granularity);
+    if (axes) return fakeQuantWithRange(x, rangeOf(x, axes, o.symmetric), o.bits, o.symmetric);
+    const g = o.groupSize;
+    if (!g || !Number.isInteger(g) || g < 1) throw new Error(`group granularity needs a positive integer groupSize, got ${g}`);
+    const [rows, cols] = x.shape;
+    const G = Math.ceil(rows / g);
+    const padded = G * g === rows ? x : tf.pad(x, [[0, G * g - rows], [0, 0]]);
+    const x3 = tf.reshape(padded, [G, g, cols]);
+    const q3 = fakeQuantWithRange(x3, rangeOf(x3, [1], o.symmetric), o.bits, o.symmetric);
+    const q2 = tf.reshape(q3, [G * g, cols]) as tf.Tensor2D;
+    return G * g === rows ? q2 : tf.slice(q2, [0, 0], [rows, cols]);
+  });
+}
+
+/** Static per-tensor fake quantization with a calibrated absmax (symmetric) or `[min, max]` (asymmetric, 0 is added to the range). */
+export function fakeQuantStatic<T extends tf.Tensor>(x: T, calib: { absmax: number; min?: number; max?: number }, bits: number, symmetric = true): T {
+  return tf.tidy(() => {
+    if (symmetric) return fakeQuantWithRange(x, { hi: tf.scalar(calib.absmax) }, bits, true);
+    const hi = Math.max(calib.max ?? calib.absmax, 0);
+    const lo = Math.min(calib.min ?? -calib.absmax, 0);
+    return fakeQuantWithRange(x, { hi: tf.scalar(hi), lo: tf.scalar(lo) }, bits, false);
+  });
+}

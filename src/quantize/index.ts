@@ -1,0 +1,41 @@
+/**
+ * Quantization primitives and schemes (issue 3): integer storage (`int.ts`), FP8 emulation (`fp8.ts`),
+ * tfjs fake quantization (`fake.ts`), schemes as values (`schemes.ts`) and as the model's `LinearImpl`
+ * (`linear.ts`), calibration, SmoothQuant, LLM.int8(), GPTQ, SQNR and byte accounting.
+ */
+export { roundHalfEven, roundHalfEvenTensor, codeRange, ROUND_MAGIC_F32, ROUND_MAGIC_F64, type CodeRange } from "./rounding.js";
+export {
+  quantizeTensor,
+  dequantize,
+  quantizedBytes,
+  fakeQuantArray,
+  packNibbles,
+  unpackNibbles,
+  codesOf,
+  type Granularity,
+  type QuantizeOptions,
+  type QuantizedTensor,
+} from "./int.js";
+export { FP8, fp8Round, toFp8, toFp8Tensor, encodeFp8, decodeFp8, type Fp8Format, type Fp8Spec } from "./fp8.js";
+export { fakeQuant, fakeQuantStatic, fakeQuantWithRange, type BlockRange } from "./fake.js";
+export {
+  PAPER_SCHEMES,
+  label,
+  weightFormat,
+  activationFormat,
+  needsCalibration,
+  skipsHead,
+  type Scheme,
+  type SchemeName,
+  type WeightFormat,
+  type CommonOptions,
+  type WeightOptions,
+  type ActivationOptions,
+} from "./schemes.js";
+export { schemeLinear, fakeFp8, SMOOTHQUANT_DEFAULT_SITES, type SchemeLinear, type SchemeLinearOptions } from "./linear.js";
+export { calibrate, statsFor, type Calibration, type CalibStats, type Calibrator, type CalibrateOptions } from "./calibrate.js";
+export { smoothingFactors, smooth, smoothActivations, smoothWeights, smoothedAbsmax, rowAbsmax } from "./smoothquant.js";
+export { outlierMask, decompose, llmInt8Activations, llmInt8Matmul } from "./llmint8.js";
+export { gptqQuantize, type GptqOptions } from "./gptq.js";
+export { sqnrDb, fromSums, SqnrRecorder, type SqnrRow, type QuantizedCall } from "./sqnr.js";
+export { quantizedModelBytes, isLinearWeight, type ModelBytes, type ShapedParams } from "./bytes.js";
