@@ -1,0 +1,87 @@
+import type { SweepResult } from "./sweep.js";
+
+/** One recipe's numbers in the paper comparison, averaged over seeds (`±` is the spread across seeds). */
+export interface RecipeSummary {
+  readonly recipe: string;
+  readonly seeds: number;
+  readonly finalLoss: Stat;
+  readonly maxInfNorm: Stat;
+  readonly avgKurtosis: Stat;
+  readonly lnGainStd: Stat;
+  readonly outlierDimsSigma: Stat;
+  /** Held-out loss degradation (%) by scheme label. */
+  readonly lossDegradation: Readonly<Record<string, Stat>>;
+  /** Mean activation SQNR (dB) over layers, by scheme label (schemes that quantize activations). */
+  readonly activationSqnr: Readonly<Record<string, Stat>>;
+}
+
+/** Mean, sample standard deviation and count. */
+export interface Stat {
+  readonly mean: number;
+  readonly std: number;
+  readonly n: number;
+}
+
+export function stat(values: readonly number[]): Stat {
+  const n = values.length;
+  if (n === 0) return { mean: NaN, std: NaN, n: 0 };
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const std = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, std, n };
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    let list = m.get(k);
+    if (!list) m.set(k, (list = []));
+    list.push(it);
+  }
+  return m;
+}
+
+/**
+ * Summarises a sweep per recipe: the last measured outlier metrics and final training loss of each
+ * run, and each scheme's loss degradation and mean activation SQNR, averaged over seeds.
+ */
+export function summarize(result: SweepResult): RecipeSummary[] {
+  const out: RecipeSummary[] = [];
+  for (const [recipe, runs] of groupBy(result.runs, (r) => r.recipeLabel)) {
+    const ids = new Set(runs.map((r) => r.run));
+    const lastTrace = (metric: string, site = "all") =>
+      [...ids].map((run) => {
+        const rows = result.traces.filter((t) => t.run === run && t.metric === metric && t.layer === -1 && t.site === site);
+        return rows.length ? rows.reduce((a, b) => (b.step >= a.step ? b : a)).value : NaN;
+      }).filter(Number.isFinite);
+    const finalLoss = [...ids].map((run) => {
+      const m = result.metrics.filter((r) => r.run === run).slice(-20);
+      return m.reduce((a, b) => a + b.loss, 0) / m.length;
+    }).filter(Number.isFinite);
+    const quant = result.quant.filter((q) => ids.has(q.run));
+    const lossDegradation: Record<string, Stat> = {};
+    for (const [scheme, rows] of groupBy(quant.filter((q) => q.metric === "loss"), (q) => q.scheme)) lossDegradation[scheme] = stat(rows.map((r) => r.degradationPct!));
+    const activationSqnr: Record<string, Stat> = {};
+    for (const [scheme, rows] of groupBy(quant.filter((q) => q.metric === "sqnr_x_db"), (q) => q.scheme)) {
+      activationSqnr[scheme] = stat([...groupBy(rows, (r) => r.run).values()].map((perRun) => perRun.reduce((a, r) => a + r.value, 0) / perRun.length));
+    }
+    out.push({
+      recipe,
+      seeds: runs.length,
+      finalLoss: stat(finalLoss),
+      maxInfNorm: stat(lastTrace("max_inf_norm")),
+      avgKurtosis: stat(lastTrace("avg_kurtosis")),
+      lnGainStd: stat(lastTrace("ln_gain_std", "ln")),
+      outlierDimsSigma: stat(lastTrace("outlier_dims_sigma")),
+      lossDegradation,
+      activationSqnr,
+    });
+  }
+  return out;
+}
+
+/** `mean ± std` with `digits` decimals (no `±` for a single seed). */
+export function formatStat(s: Stat, digits = 2): string {
+  if (s.n === 0) return "–";
+  return s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}` : s.mean.toFixed(digits);
+}

@@ -1,0 +1,171 @@
+import { evalBatches } from "../data/batches.js";
+import type { Dataset } from "../data/dataset.js";
+import { builtinDataset } from "../data/dataset.js";
+import type { TransformerConfig } from "../model/config.js";
+import { Transformer } from "../model/transformer.js";
+import { calibrate } from "../quantize/calibrate.js";
+import { schemeLinear } from "../quantize/linear.js";
+import { activationFormat, label, needsCalibration, weightFormat, type Scheme } from "../quantize/schemes.js";
+import { SqnrRecorder } from "../quantize/sqnr.js";
+import type { TraceRow } from "../track/measure.js";
+import { OutlierTracker } from "../track/tracker.js";
+import type { Recipe } from "../train/recipe.js";
+import { Trainer, type RunStatus, type StepInfo } from "../train/trainer.js";
+import { degradationPct, evaluate, taskSet, type Evaluation } from "./evaluate.js";
+
+/** A grid of training runs and the schemes each trained model is quantized with. */
+export interface SweepSpec {
+  readonly model: TransformerConfig;
+  /** Recipes by label; each is trained once per seed. */
+  readonly recipes: Readonly<Record<string, Partial<Recipe>>>;
+  readonly seeds: readonly number[];
+  readonly schemes: readonly Scheme[];
+  /** Measure outliers every this many steps during training. */
+  readonly trackEvery: number;
+  /** Fixed held-out evaluation: `batches` windows of `batchSize`, and `taskProblems` synthetic problems. */
+  readonly evaluation: { readonly batches: number; readonly batchSize: number; readonly taskProblems: number };
+  /** Calibration batches for static schemes (from the training split, never the evaluation windows). */
+  readonly calibrationBatches: number;
+}
+
+/** One training run's summary (the `runs` table). */
+export interface RunRow {
+  readonly run: string;
+  readonly recipeLabel: string;
+  readonly seed: number;
+  readonly config: TransformerConfig;
+  readonly recipe: Recipe;
+  readonly status: RunStatus;
+  readonly steps: number;
+  readonly divergedAt: number | null;
+  readonly startedAt: Date;
+  readonly finishedAt: Date;
+}
+
+/** One training step's numbers (the `metrics` table). */
+export interface MetricRow {
+  readonly run: string;
+  readonly step: number;
+  readonly loss: number;
+  readonly lr: number;
+  readonly gradNorm: number;
+  readonly tokensPerSec: number;
+}
+
+/** One metric of one quantized model (the `quant` table); `layer`/`site` are set for per-layer SQNR rows. */
+export interface QuantRow {
+  readonly run: string;
+  readonly recipeLabel: string;
+  readonly scheme: string;
+  readonly weightBits: number | null;
+  readonly activationBits: number | null;
+  readonly granularity: string;
+  readonly metric: string;
+  readonly layer: number | null;
+  readonly site: string | null;
+  readonly value: number;
+  /** The float model's value of the same metric (null for SQNR, which has none). */
+  readonly floatValue: number | null;
+  readonly degradationPct: number | null;
+}
+
+export interface SweepResult {
+  readonly runs: RunRow[];
+  readonly metrics: MetricRow[];
+  readonly traces: TraceRow[];
+  readonly quant: QuantRow[];
+}
+
+export interface SweepHooks {
+  readonly onStep?: (run: string, info: StepInfo) => void | Promise<void>;
+  readonly onTrace?: (rows: TraceRow[]) => void | Promise<void>;
+  /** After each run is trained and evaluated, with just that run's rows (e.g. to append them to a store). */
+  readonly onRun?: (rows: SweepResult) => void | Promise<void>;
+  readonly signal?: AbortSignal;
+}
+
+const EVAL_METRICS = ["loss", "perplexity", "accuracy", "taskAccuracy"] as const;
+
+function granularityOf(s: Scheme): string {
+  const w = weightFormat(s);
+  const a = activationFormat(s);
+  return [w ? `w:${w.granularity}${w.groupSize ? w.groupSize : ""}` : null, a ? "a:quantized" : null].filter(Boolean).join(" ") || "float";
+}
+
+/**
+ * Trains every recipe × seed, tracks outliers while training, then evaluates each model in float
+ * and under every scheme on the same held-out windows, with per-layer SQNR. Rows come back in the
+ * long formats of the results store's tables.
+ */
+export async function runSweep(spec: SweepSpec, hooks: SweepHooks = {}, data: Dataset = builtinDataset()): Promise<SweepResult> {
+  const all: SweepResult = { runs: [], metrics: [], traces: [], quant: [] };
+  const windows = evalBatches(data.heldOut, spec.evaluation.batchSize, spec.model.context, spec.evaluation.batches);
+  const task = spec.evaluation.taskProblems > 0 ? taskSet(data.tokenizer, spec.model.context, spec.evaluation.taskProblems) : undefined;
+  const calibration = evalBatches(data.train, spec.evaluation.batchSize, spec.model.context, spec.calibrationBatches);
+  for (const [recipeLabel, recipe] of Object.entries(spec.recipes)) {
+    for (const seed of spec.seeds) {
+      if (hooks.signal?.aborted) return all;
+      const run = `${recipeLabel}/seed${seed}`;
+      const startedAt = new Date();
+      const model = Transformer.create(spec.model, seed);
+      const trainer = new Trainer(model, data, { ...recipe, seed });
+      const mine: SweepResult = { runs: [], metrics: [], traces: [], quant: [] };
+      const tracker = new OutlierTracker(run, { every: spec.trackEvery, onRows: hooks.onTrace });
+      await tracker.measureNow(trainer);
+      const result = await trainer.run({
+        hooks: [tracker],
+        signal: hooks.signal,
+        onStep: async (info) => {
+          mine.metrics.push({ run, step: info.step, loss: info.loss, lr: info.lr, gradNorm: info.gradNorm, tokensPerSec: info.tokensPerSec });
+          await hooks.onStep?.(run, info);
+        },
+      });
+      if (result.steps % spec.trackEvery !== 0 && result.status !== "diverged") await tracker.run(trainer, result.steps);
+      mine.traces.push(...tracker.rows);
+      mine.runs.push({ run, recipeLabel, seed, config: spec.model, recipe: trainer.recipe, status: result.status, steps: result.steps, divergedAt: result.divergedAt, startedAt, finishedAt: new Date() });
+      if (result.status !== "diverged") mine.quant.push(...(await quantizeAndEvaluate(model, run, recipeLabel, spec.schemes, windows, calibration, task)));
+      for (const key of ["runs", "metrics", "traces", "quant"] as const) (all[key] as unknown[]).push(...mine[key]);
+      await hooks.onRun?.(mine);
+      trainer.dispose();
+      model.dispose();
+    }
+  }
+  return all;
+}
+
+/** Float evaluation, then each scheme's evaluation, degradation and per-layer SQNR for one model. */
+export async function quantizeAndEvaluate(
+  model: Transformer,
+  run: string,
+  recipeLabel: string,
+  schemes: readonly Scheme[],
+  windows: Parameters<typeof evaluate>[1],
+  calibrationWindows: Parameters<typeof evaluate>[1],
+  task?: ReturnType<typeof taskSet>,
+): Promise<QuantRow[]> {
+  const rows: QuantRow[] = [];
+  const float = await evaluate(model, windows, { task });
+  const calibrator = calibrate();
+  if (schemes.some(needsCalibration)) for (const b of calibrationWindows) model.loss(b, { linear: calibrator.linear }).dispose();
+  const calib = await calibrator.finish();
+  calibrator.dispose();
+  for (const scheme of schemes) {
+    const w = weightFormat(scheme);
+    const a = activationFormat(scheme);
+    const base = { run, recipeLabel, scheme: label(scheme), weightBits: w?.bits ?? null, activationBits: a?.bits ?? null, granularity: granularityOf(scheme) };
+    const sqnr = new SqnrRecorder();
+    const q: Evaluation = await evaluate(model, windows, { linear: schemeLinear(scheme, calib, { observe: sqnr.observe }), task });
+    for (const metric of EVAL_METRICS) {
+      const f = float[metric], v = q[metric];
+      if (f === null || v === null) continue;
+      rows.push({ ...base, metric, layer: null, site: null, value: v, floatValue: f, degradationPct: degradationPct(metric, f, v) });
+    }
+    for (const s of await sqnr.table()) {
+      if (s.xSqnrDb !== null) rows.push({ ...base, metric: "sqnr_x_db", layer: s.layer, site: s.site, value: s.xSqnrDb, floatValue: null, degradationPct: null });
+      if (s.wSqnrDb !== null) rows.push({ ...base, metric: "sqnr_w_db", layer: s.layer, site: s.site, value: s.wSqnrDb, floatValue: null, degradationPct: null });
+    }
+    sqnr.dispose();
+  }
+  return rows;
+}
+
