@@ -85,3 +85,37 @@ export function formatStat(s: Stat, digits = 2): string {
   if (s.n === 0) return "–";
   return s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}` : s.mean.toFixed(digits);
 }
+
+/** Whether two seed-averaged values differ by more than their combined spread (always "unclear" with one seed). */
+function separated(a: Stat, b: Stat): boolean | null {
+  if (a.n < 2 || b.n < 2) return null;
+  return Math.abs(a.mean - b.mean) > 2 * Math.sqrt(a.std ** 2 / a.n + b.std ** 2 / b.n);
+}
+
+/**
+ * Plain-language findings computed from a comparison of two recipes (`a` against `b`): for each
+ * measure, which is larger and by what factor, and whether the seeds separate them. Nothing here is
+ * hard-coded: with other data it says other things.
+ */
+export function compareRecipes(a: RecipeSummary, b: RecipeSummary, schemes: readonly string[]): string[] {
+  const lines: string[] = [];
+  const describe = (what: string, x: Stat, y: Stat, digits = 2) => {
+    if (!Number.isFinite(x.mean) || !Number.isFinite(y.mean)) return;
+    const sep = separated(x, y);
+    const ratio = y.mean !== 0 ? x.mean / y.mean : Infinity;
+    const rel = x.mean > y.mean ? "higher" : x.mean < y.mean ? "lower" : "equal";
+    const conf = sep === null ? ` (1 seed: not tested for noise)` : sep ? ` (beyond seed noise, n=${x.n}/${y.n})` : ` (within seed noise, n=${x.n}/${y.n})`;
+    lines.push(`${what}: ${a.recipe} ${formatStat(x, digits)} vs ${b.recipe} ${formatStat(y, digits)} — ${rel}${rel === "equal" ? "" : `, ×${ratio.toFixed(2)}`}${conf}`);
+  };
+  describe("max activation ‖x‖∞", a.maxInfNorm, b.maxInfNorm, 1);
+  describe("average kurtosis", a.avgKurtosis, b.avgKurtosis);
+  describe("LayerNorm gain std", a.lnGainStd, b.lnGainStd, 3);
+  describe("final training loss", a.finalLoss, b.finalLoss, 3);
+  for (const s of schemes) {
+    const x = a.lossDegradation[s], y = b.lossDegradation[s];
+    if (x && y) describe(`loss degradation under ${s} (%)`, x, y, 3);
+    const sx = a.activationSqnr[s], sy = b.activationSqnr[s];
+    if (sx && sy) describe(`activation SQNR under ${s} (dB)`, sx, sy, 1);
+  }
+  return lines;
+}
