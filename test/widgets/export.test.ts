@@ -1,0 +1,130 @@
+/**
+ * Exported HTML: a notebook whose metadata holds widget state (as nbclient's store_widget_state
+ * writes it) converted by Debian's nbconvert with local require.js / embed-amd.js, the assets
+ * copied beside it. And the same notebook without widget state: the text/html SVG fallback.
+ */
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { copyWidgetAssets, widgetState } from "../../src/widgets/embed.js";
+import { specFor } from "../../src/widgets/spec.js";
+import { degradationFallback, degradationState } from "../../src/widgets/state.js";
+import { haveChromium, launch, serve } from "./browser.js";
+import { SYSTEM_PYTHON } from "./jupyter.js";
+import { BITS, quantResults, RUNS } from "./fixtures.js";
+
+const ARTIFACTS = join(process.cwd(), "test-artifacts");
+
+function haveNbconvert(): boolean {
+  try {
+    execFileSync(SYSTEM_PYTHON, ["-c", "import nbconvert"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const skip = !haveChromium() ? "no chromium" : !haveNbconvert() ? "no nbconvert under /usr/bin/python3" : false;
+let dir = "";
+
+function notebook(withState: boolean): unknown {
+  const t = quantResults();
+  const { spec, extra } = specFor("DegradationCurve", "jupyter-widgets");
+  const state = { ...extra, ...degradationState(t) };
+  return {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: { name: "quantscope", display_name: "TypeScript (quantscope)", language: "typescript" },
+      language_info: { name: "typescript" },
+      ...(withState ? { widgets: { "application/vnd.jupyter.widget-state+json": widgetState([{ id: "m1", spec, state }]) } } : {}),
+    },
+    cells: [{
+      cell_type: "code", id: "c1", metadata: {}, execution_count: 1, source: "degradationCurve(results)",
+      outputs: [{
+        output_type: "display_data", metadata: {},
+        data: {
+          "application/vnd.jupyter.widget-view+json": { model_id: "m1", version_major: 2, version_minor: 0 },
+          "text/html": degradationFallback(t, state),
+          "text/plain": "DegradationCurve",
+        },
+      }],
+    }],
+  };
+}
+
+before(() => {
+  if (skip) return;
+  dir = mkdtempSync(join(tmpdir(), "qs-export-"));
+  writeFileSync(join(dir, "with-state.ipynb"), JSON.stringify(notebook(true)));
+  writeFileSync(join(dir, "no-state.ipynb"), JSON.stringify(notebook(false)));
+  execFileSync(SYSTEM_PYTHON, [
+    "-Xfrozen_modules=off", "-m", "nbconvert", "--to", "html",
+    "--HTMLExporter.require_js_url=require.js", "--HTMLExporter.widget_renderer_url=embed-amd.js",
+    "with-state.ipynb", "no-state.ipynb",
+  ], { cwd: dir, stdio: "pipe", env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" } });
+  copyWidgetAssets(dir);
+});
+
+after(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function open(file: string, shot: string) {
+  const server = await serve({ "/": dir });
+  const browser = await launch();
+  const page = await browser.context.newPage();
+  const external: string[] = [];
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.route("**/*", (route) => {
+    const u = new URL(route.request().url());
+    if (u.hostname !== "127.0.0.1") {
+      external.push(u.href);
+      return route.abort();
+    }
+    return route.continue();
+  });
+  await page.goto(`${server.url}/${file}`);
+  return {
+    page, external, errors,
+    async close() {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, shot), fullPage: true });
+      await browser.close();
+      await server.close();
+    },
+  };
+}
+
+test("nbconvert HTML with widget state renders the plotly widget from local scripts only", { skip }, async () => {
+  const html = readFileSync(join(dir, "with-state.html"), "utf8");
+  assert.match(html, /widgetRendererSrc = 'embed-amd\.js'/);
+  assert.ok(existsSync(join(dir, "quantscope-widgets.js")));
+  const o = await open("with-state.html", "widgets-nbconvert.png");
+  try {
+    await o.page.waitForSelector(".js-plotly-plot .scatterlayer .trace", { timeout: 30000 });
+    assert.equal(await o.page.locator(".js-plotly-plot .scatterlayer .trace").count(), RUNS.length);
+    assert.equal(await o.page.locator(".js-plotly-plot .scatterlayer .point").count(), RUNS.length * BITS.length);
+    // Debian's template points MathJax at a file:// URL; nothing goes to the network.
+    assert.deepEqual(o.external.filter((u) => !u.startsWith("file:")), []);
+    assert.deepEqual(o.errors, []);
+  } finally {
+    await o.close();
+  }
+});
+
+test("nbconvert HTML without widget state shows the inline SVG fallback", { skip }, async () => {
+  const o = await open("no-state.html", "widgets-fallback.png");
+  try {
+    assert.equal(await o.page.locator("svg.qs-static-chart .qs-series").count(), RUNS.length);
+    assert.equal(await o.page.locator("svg.qs-static-chart polyline").count(), RUNS.length);
+    assert.equal(await o.page.locator("svg.qs-static-chart .qs-xtitle").textContent(), "bits");
+    assert.equal(await o.page.locator(".js-plotly-plot").count(), 0);
+  } finally {
+    await o.close();
+  }
+});
