@@ -23,6 +23,14 @@
  * `|x − x̂| ≤ s/2` up to float32 rounding of `x·r` (a relative 2^-24).
  */
 import { codeRange, ROUND_MAGIC_F64 } from "./rounding.js";
+import { dequantizeSimd, quantizeSimd, simdApplies } from "./simd.js";
+
+/**
+ * Which implementation runs: `"auto"` (default) uses the WebAssembly SIMD kernels where the layout allows
+ * (column count divisible by 32) and the scalar JS loop otherwise; `"js"` forces the scalar loop (the
+ * reference); `"simd"` requires the SIMD path. Both give identical results.
+ */
+export type QuantImpl = "auto" | "js" | "simd";
 
 /**
  * Which elements share a scale, for a 2-D `[rows, cols]` tensor. Weights here are `[in, out]`
@@ -109,11 +117,13 @@ export function quantizedBytes(shape: readonly number[], o: QuantizeOptions): nu
  * chunk's statistics and codes while it is in cache; `"tensor"` and `"channel"` need two passes
  * (statistics over everything, then codes).
  */
-export function quantizeTensor(values: Float32Array, shape: readonly number[], o: QuantizeOptions): QuantizedTensor {
+export function quantizeTensor(values: Float32Array, shape: readonly number[], o: QuantizeOptions, impl: QuantImpl = "auto"): QuantizedTensor {
   const n = shape.reduce((a, b) => a * b, 1);
   if (values.length !== n) throw new Error(`values has ${values.length} elements, shape [${shape.join(", ")}] needs ${n}`);
   const { qmin, qmax } = codeRange(o.bits, o.symmetric);
   const L = layout(shape, o);
+  if (impl !== "js" && simdApplies(shape, o)) return quantizeSimd(values, shape, o, L.nBlocks);
+  if (impl === "simd") throw new Error(`the SIMD path does not apply to shape [${shape.join(", ")}] with ${o.granularity} granularity`);
   const { rows, cols, chunkRows, nBlocks } = L;
   const perCol = o.granularity === "channel" || o.granularity === "group";
   const scales = new Float32Array(nBlocks);
@@ -250,9 +260,11 @@ export function codesOf(q: QuantizedTensor): Int8Array | Uint8Array {
 }
 
 /** Float32 values `x̂ = fl((q − z) · s)` of a quantized tensor, row-major in `q.shape`. */
-export function dequantize(q: QuantizedTensor, out?: Float32Array): Float32Array {
+export function dequantize(q: QuantizedTensor, out?: Float32Array, impl: QuantImpl = "auto"): Float32Array {
   const n = q.shape.reduce((a, b) => a * b, 1);
   const res = out ?? new Float32Array(n);
+  if (impl !== "js" && simdApplies(q.shape, q)) return dequantizeSimd(q, res);
+  if (impl === "simd") throw new Error(`the SIMD path does not apply to shape [${q.shape.join(", ")}]`);
   const L = layout(q.shape, q);
   const { rows, cols, chunkRows } = L;
   const perCol = q.granularity === "channel" || q.granularity === "group";
@@ -275,6 +287,6 @@ export function dequantize(q: QuantizedTensor, out?: Float32Array): Float32Array
 }
 
 /** Quantize then dequantize in one call: the fake-quant values of `values` (typed-array reference for the tfjs path). */
-export function fakeQuantArray(values: Float32Array, shape: readonly number[], o: QuantizeOptions): Float32Array {
-  return dequantize(quantizeTensor(values, shape, o));
+export function fakeQuantArray(values: Float32Array, shape: readonly number[], o: QuantizeOptions, impl: QuantImpl = "auto"): Float32Array {
+  return dequantize(quantizeTensor(values, shape, o, impl), undefined, impl);
 }

@@ -143,3 +143,25 @@ test("int4 packing round trip (signed and unsigned, odd length)", () => {
   assert.equal(q.bytes, 151 + 4 + 1);
   assert.equal(q8.bytes, 301 + 4 + 1);
 });
+
+test("WebAssembly SIMD path equals the scalar JS path (codes, scales, zero points, dequantized values)", async () => {
+  const { quantKernels } = await import("../../src/quantize/wasm.js");
+  assert.ok(quantKernels(), "WebAssembly SIMD kernels should assemble and validate on Node 20");
+  // cols divisible by 32 so the SIMD path applies; rows not a multiple of the group sizes (partial last group);
+  // a large matrix so chunks split (CHUNK = 65536 elements).
+  for (const [rows, cols, seed] of [[200, 64, 21], [1100, 96, 22], [3, 32, 23]] as const) {
+    const x = randomData(rows * cols, seed, 13);
+    x[5] = 0.5; x[6] = -2.5; x[7] = Number.NaN; // a tie and a NaN (NaN codes 0 in both paths)
+    for (const o of ALL) {
+      const a = quantizeTensor(x, [rows, cols], o, "js");
+      const b = quantizeTensor(x, [rows, cols], o, "simd");
+      const tag = `${JSON.stringify(o)} [${rows},${cols}]`;
+      assert.deepEqual(Array.from(b.codes), Array.from(a.codes), `codes ${tag}`);
+      assert.deepEqual(Array.from(b.scales), Array.from(a.scales), `scales ${tag}`);
+      if (!o.symmetric) assert.deepEqual(Array.from(b.zeroPoints!), Array.from(a.zeroPoints!), `zero points ${tag}`);
+      assert.equal(b.bytes, a.bytes);
+      const da = dequantize(a, undefined, "js"), db = dequantize(a, undefined, "simd");
+      for (let i = 0; i < da.length; i++) if (!Object.is(da[i], db[i]) && da[i] !== db[i]) assert.fail(`dequantize ${tag} i=${i}: ${da[i]} vs ${db[i]}`);
+    }
+  }
+});

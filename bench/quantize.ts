@@ -1,0 +1,79 @@
+/**
+ * Quantize / dequantize throughput of the typed-array quantizer (`src/quantize/int.ts`) on a 4096×4096
+ * float32 matrix (64 MiB), in GB/s of float32 (quantize: float32 read; dequantize: float32 written),
+ * beside a plain copy of the same matrix measured in the same run (`Float32Array.prototype.set`, a
+ * memcpy: the memory-bandwidth bound). `baseline_ratio` = throughput / copy throughput; target ≥ 0.5.
+ * Each figure is the median of several repetitions after a warm-up.
+ */
+import { fileURLToPath } from "node:url";
+import { quantizeTensor, dequantize, type QuantizeOptions } from "../src/quantize/int.js";
+import type { BenchRow } from "./types.js";
+
+export interface QuantizeBenchOptions {
+  /** Matrix side (default 4096). */
+  readonly n?: number;
+  /** Timed repetitions per case (default 7). */
+  readonly reps?: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
+
+/** Median seconds of `fn` over `reps` runs after one warm-up run. */
+function time(fn: () => void, reps: number): number {
+  fn();
+  const ts: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    ts.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return median(ts);
+}
+
+export async function benchQuantize(opts: QuantizeBenchOptions = {}): Promise<BenchRow[]> {
+  const n = opts.n ?? 4096;
+  const reps = opts.reps ?? 7;
+  const shape = [n, n];
+  const x = new Float32Array(n * n);
+  let s = 1;
+  for (let i = 0; i < x.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    x[i] = (s / 2 ** 32 - 0.5) * 4;
+  }
+  const gb = x.byteLength / 1e9;
+  const dst = new Float32Array(x.length);
+  const copyS = time(() => dst.set(x), reps);
+  const copy = gb / copyS;
+  const rows: BenchRow[] = [{ bench: "quantize", case: `copy ${n}x${n} f32 (memcpy baseline)`, value: copy, unit: "GB/s", baseline_ratio: 1 }];
+  const loopS = time(() => {
+    for (let i = 0; i < x.length; i++) dst[i] = x[i]!;
+  }, reps);
+  rows.push({ bench: "quantize", case: `copy ${n}x${n} f32 (JS loop)`, value: gb / loopS, unit: "GB/s", baseline_ratio: gb / loopS / copy });
+
+  const cases: [string, QuantizeOptions][] = [
+    ["int8 per-tensor sym", { bits: 8, symmetric: true, granularity: "tensor" }],
+    ["int8 per-channel sym", { bits: 8, symmetric: true, granularity: "channel" }],
+    ["int8 per-token sym", { bits: 8, symmetric: true, granularity: "token" }],
+    ["int8 group128 sym", { bits: 8, symmetric: true, granularity: "group", groupSize: 128 }],
+    ["int4 group128 asym (packed)", { bits: 4, symmetric: false, granularity: "group", groupSize: 128 }],
+    ["int4 group32 asym (packed)", { bits: 4, symmetric: false, granularity: "group", groupSize: 32 }],
+  ];
+  for (const [name, o] of cases) {
+    let q = quantizeTensor(x, shape, o);
+    const qs = time(() => {
+      q = quantizeTensor(x, shape, o);
+    }, reps);
+    rows.push({ bench: "quantize", case: `quantize ${name}`, value: gb / qs, unit: "GB/s", baseline_ratio: gb / qs / copy });
+    const ds = time(() => dequantize(q, dst), reps);
+    rows.push({ bench: "quantize", case: `dequantize ${name}`, value: gb / ds, unit: "GB/s", baseline_ratio: gb / ds / copy });
+  }
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || fileURLToPath(import.meta.url) === process.argv[1]) {
+  const rows = await benchQuantize({ n: Number(process.argv[2] ?? 4096) });
+  console.table(rows.map((r) => ({ ...r, value: +r.value.toFixed(3), baseline_ratio: r.baseline_ratio === null ? null : +r.baseline_ratio.toFixed(3) })));
+}

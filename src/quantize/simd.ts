@@ -1,0 +1,206 @@
+/**
+ * The WebAssembly SIMD path of `quantizeTensor` / `dequantize` (kernels in `wasm.ts`). Data is streamed
+ * through the module's memory in chunks that stay in cache (copy a chunk in, compute its statistics
+ * and/or codes there, copy codes out), so main memory sees about one read of the float32 input per
+ * pass: one pass for per-token and group-wise, two (statistics, then codes) for per-tensor and
+ * per-channel. Results are identical to the scalar path (same float32 operations, same rounding).
+ *
+ * Applies when the layout is SIMD-friendly: 2-D with a column count divisible by 32 (per-tensor:
+ * element count divisible by 32); otherwise callers use the scalar loop.
+ */
+import type { QuantizeOptions, QuantizedTensor } from "./int.js";
+import { codeRange, ROUND_MAGIC_F64 } from "./rounding.js";
+import { quantKernels, type QuantKernels } from "./wasm.js";
+
+/** Elements per streamed chunk (256 KiB of float32), rounded to whole rows. */
+const CHUNK = 1 << 16;
+
+/** Whether the SIMD path handles this shape and granularity. */
+export function simdApplies(shape: readonly number[], o: QuantizeOptions): boolean {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n === 0 || !quantKernels()) return false;
+  if (o.granularity === "tensor") return n % 32 === 0;
+  return shape.length === 2 && shape[1]! % 32 === 0;
+}
+
+/** Memory offsets for one call; grows memory as needed. */
+function arena(k: QuantKernels, cols: number, chunkElems: number) {
+  const pb = Math.max(cols, 8) * 4;
+  const off = { r: 0, lo: pb, hi: 2 * pb, z: 3 * pb, mx: 4 * pb, mn: 5 * pb, x: 6 * pb, c: 6 * pb + chunkElems * 4 };
+  const k4 = off.c + chunkElems;
+  const f = k4 + chunkElems; // packed scratch (half) rounded up, then float output
+  const total = f + chunkElems * 4;
+  const need = Math.ceil(total / 65536) - k.memory.buffer.byteLength / 65536;
+  if (need > 0) k.memory.grow(need);
+  const buf = k.memory.buffer;
+  return { ...off, k: k4, f, F32: new Float32Array(buf), U8: new Uint8Array(buf), I8: new Int8Array(buf) };
+}
+
+/** Scale, reciprocal and zero point of one block from its statistics (exactly as `int.ts`). */
+function params(hi: number, lo: number, qmax: number, symmetric: boolean): [s: number, r: number, z: number] {
+  const fround = Math.fround;
+  let s = symmetric ? fround(hi / qmax) : fround(fround(hi - lo) / qmax);
+  if (s === 0) s = 1;
+  const r = fround(1 / s);
+  const z = symmetric ? 0 : Math.min(qmax, Math.max(0, fround(-lo * r))) + ROUND_MAGIC_F64 - ROUND_MAGIC_F64;
+  return [s, r, z];
+}
+
+/** SIMD quantization; the caller checked {@link simdApplies}. */
+export function quantizeSimd(values: Float32Array, shape: readonly number[], o: QuantizeOptions, nBlocks: number): QuantizedTensor {
+  const k = quantKernels()!;
+  const n = values.length;
+  const { qmin, qmax } = codeRange(o.bits, o.symmetric);
+  const g = o.granularity;
+  // "tensor" is streamed as a flat [n/32, 32]-like array; others as [rows, cols].
+  const cols = g === "tensor" ? 32 : shape[1]!;
+  const rows = n / cols;
+  const chunkRows = g === "group" ? o.groupSize! : Math.max(1, Math.floor(CHUNK / cols));
+  const A = arena(k, cols, chunkRows * cols);
+  const scales = new Float32Array(nBlocks);
+  const zeroPoints = o.symmetric ? undefined : new Uint8Array(nBlocks);
+  const packed = o.bits <= 4;
+  const codes: Int8Array | Uint8Array = packed ? new Uint8Array((n + 1) >> 1) : o.symmetric ? new Int8Array(n) : new Uint8Array(n);
+  const codesBytes = new Uint8Array(codes.buffer, codes.byteOffset, codes.byteLength);
+  const statsCols = o.symmetric ? k.statsColsSym : k.statsColsAsym;
+  const statsFlat = o.symmetric ? k.statsFlatSym : k.statsFlatAsym;
+  const quantCols = o.symmetric ? k.quantColsS : k.quantColsU;
+  const quantFlat = o.symmetric ? k.quantFlatS : k.quantFlatU;
+
+  const load = (r0: number, r1: number) => A.F32.set(values.subarray(r0 * cols, r1 * cols), A.x >> 2);
+  const emit = (r0: number, r1: number) => {
+    const m = (r1 - r0) * cols;
+    if (packed) {
+      k.pack(A.c, A.k, m >> 1);
+      codesBytes.set(A.U8.subarray(A.k, A.k + (m >> 1)), (r0 * cols) >> 1);
+    } else codesBytes.set(A.U8.subarray(A.c, A.c + m), r0 * cols);
+  };
+  const flatStats = (ptr: number, count: number): [number, number] => {
+    statsFlat(ptr, count * 4, A.mx);
+    let hi = 0, lo = 0;
+    for (let l = 0; l < 4; l++) {
+      const a = A.F32[(A.mx >> 2) + l]!, b = A.F32[(A.mx >> 2) + 4 + l]!;
+      if (a > hi) hi = a;
+      if (!o.symmetric && b < lo) lo = b;
+    }
+    return [hi, lo];
+  };
+  const setColParams = (blockBase: number) => {
+    const F = A.F32;
+    const [mx, mn, rr, lo, hi, zz] = [A.mx >> 2, A.mn >> 2, A.r >> 2, A.lo >> 2, A.hi >> 2, A.z >> 2];
+    for (let c = 0; c < cols; c++) {
+      const [s, r, z] = params(F[mx + c]!, F[mn + c]!, qmax, o.symmetric);
+      scales[blockBase + c] = s;
+      if (zeroPoints) zeroPoints[blockBase + c] = z;
+      F[rr + c] = r;
+      F[lo + c] = qmin - z;
+      F[hi + c] = qmax - z;
+      F[zz + c] = z;
+    }
+  };
+  const zeroStats = () => A.F32.fill(0, A.mx >> 2, (A.mx >> 2) + 2 * (A.mn - A.mx) / 4);
+
+  if (g === "tensor") {
+    let hi = 0, lo = 0;
+    for (let r0 = 0; r0 < rows; r0 += chunkRows) {
+      const r1 = Math.min(rows, r0 + chunkRows);
+      load(r0, r1);
+      const [h, l] = flatStats(A.x, (r1 - r0) * cols);
+      if (h > hi) hi = h;
+      if (l < lo) lo = l;
+    }
+    const [s, r, z] = params(hi, lo, qmax, o.symmetric);
+    scales[0] = s;
+    if (zeroPoints) zeroPoints[0] = z;
+    for (let r0 = 0; r0 < rows; r0 += chunkRows) {
+      const r1 = Math.min(rows, r0 + chunkRows);
+      load(r0, r1);
+      quantFlat(A.x, A.c, (r1 - r0) * cols, r, qmin - z, qmax - z, z);
+      emit(r0, r1);
+    }
+  } else if (g === "channel") {
+    zeroStats();
+    for (let r0 = 0; r0 < rows; r0 += chunkRows) {
+      const r1 = Math.min(rows, r0 + chunkRows);
+      load(r0, r1);
+      statsCols(A.x, r1 - r0, cols * 4, A.mx, A.mn);
+    }
+    setColParams(0);
+    for (let r0 = 0; r0 < rows; r0 += chunkRows) {
+      const r1 = Math.min(rows, r0 + chunkRows);
+      load(r0, r1);
+      quantCols(A.x, A.c, r1 - r0, cols, A.r, A.lo, A.hi, A.z);
+      emit(r0, r1);
+    }
+  } else if (g === "group") {
+    for (let r0 = 0, gi = 0; r0 < rows; r0 += chunkRows, gi++) {
+      const r1 = Math.min(rows, r0 + chunkRows);
+      load(r0, r1);
+      zeroStats();
+      statsCols(A.x, r1 - r0, cols * 4, A.mx, A.mn);
+      setColParams(gi * cols);
+      quantCols(A.x, A.c, r1 - r0, cols, A.r, A.lo, A.hi, A.z);
+      emit(r0, r1);
+    }
+  } else {
+    for (let r0 = 0; r0 < rows; r0 += chunkRows) {
+      const r1 = Math.min(rows, r0 + chunkRows);
+      load(r0, r1);
+      for (let r = r0; r < r1; r++) {
+        const xp = A.x + (r - r0) * cols * 4;
+        const [h, l] = flatStats(xp, cols);
+        const [s, rc, z] = params(h, l, qmax, o.symmetric);
+        scales[r] = s;
+        if (zeroPoints) zeroPoints[r] = z;
+        quantFlat(xp, A.c + (r - r0) * cols, cols, rc, qmin - z, qmax - z, z);
+      }
+      emit(r0, r1);
+    }
+  }
+  const bytes = codes.byteLength + scales.byteLength + (zeroPoints?.byteLength ?? 0);
+  return {
+    shape: [...shape], bits: o.bits, symmetric: o.symmetric, granularity: o.granularity,
+    ...(g === "group" ? { groupSize: o.groupSize } : {}),
+    packed, codes, scales, ...(zeroPoints ? { zeroPoints } : {}), bytes,
+  };
+}
+
+/** SIMD dequantization into `res`; the caller checked {@link simdApplies} for `q`'s shape. */
+export function dequantizeSimd(q: QuantizedTensor, res: Float32Array): Float32Array {
+  const k = quantKernels()!;
+  const n = res.length;
+  const g = q.granularity;
+  const cols = g === "tensor" ? 32 : q.shape[1]!;
+  const rows = n / cols;
+  const chunkRows = g === "group" ? q.groupSize! : Math.max(1, Math.floor(CHUNK / cols));
+  const A = arena(k, cols, chunkRows * cols);
+  const unsigned = !q.symmetric;
+  const deqCols = unsigned ? k.deqColsU : k.deqColsS;
+  const deqFlat = unsigned ? k.deqFlatU : k.deqFlatS;
+  const src = new Uint8Array(q.codes.buffer, q.codes.byteOffset, q.codes.byteLength);
+  const sc = q.scales, zp = q.zeroPoints;
+  const F = A.F32;
+  const setCols = (base: number) => {
+    for (let c = 0; c < cols; c++) {
+      F[(A.r >> 2) + c] = sc[base + c]!;
+      F[(A.z >> 2) + c] = zp ? zp[base + c]! : 0;
+    }
+  };
+  if (g === "channel") setCols(0);
+  for (let r0 = 0, chunk = 0; r0 < rows; r0 += chunkRows, chunk++) {
+    const r1 = Math.min(rows, r0 + chunkRows);
+    const m = (r1 - r0) * cols;
+    if (q.packed) {
+      A.U8.set(src.subarray((r0 * cols) >> 1, (r0 * cols + m) >> 1), A.k);
+      (q.symmetric ? k.unpackS : k.unpackU)(A.k, A.c, m >> 1);
+    } else A.U8.set(src.subarray(r0 * cols, r0 * cols + m), A.c);
+    if (g === "tensor") deqFlat(A.c, A.f, m, sc[0]!, zp ? zp[0]! : 0);
+    else if (g === "token") for (let r = r0; r < r1; r++) deqFlat(A.c + (r - r0) * cols, A.f + (r - r0) * cols * 4, cols, sc[r]!, zp ? zp[r]! : 0);
+    else {
+      if (g === "group") setCols(chunk * cols);
+      deqCols(A.c, A.f, r1 - r0, cols, A.r, A.z);
+    }
+    res.set(F.subarray(A.f >> 2, (A.f >> 2) + m), r0 * cols);
+  }
+  return res;
+}
