@@ -40,13 +40,17 @@ export function roundBf16<T extends tf.Tensor>(x: T): T {
  */
 export function roundFp16<T extends tf.Tensor>(x: T): T {
   return tf.tidy(() => {
-    const ax = tf.abs(x);
+    // Clipping keeps the splitting product finite; anything past 1e30 overflows below anyway.
     const normal = dropMantissaBits(tf.clipByValue(x, -1e30, 1e30), 13);
-    // tf.round rounds half to even, which is exactly the subnormal grid's rule.
-    const subnormal = tf.mul(tf.round(tf.mul(x, 2 ** 24)), 2 ** -24);
-    let y = tf.where(tf.less(ax, 2 ** -14), subnormal, normal);
-    y = tf.where(tf.greater(tf.abs(y), FP16_MAX), tf.mul(tf.sign(x), Infinity), y);
-    return tf.where(tf.less(ax, Infinity), y, x) as T;
+    // For |x| < 2^-14, x + 0.75 lies in [0.5, 1) where float32's spacing is exactly 2^-24, the fp16
+    // subnormal grid, so one float32 addition rounds onto that grid, ties to even.
+    const subnormal = tf.sub(tf.add(x, 0.75), 0.75);
+    const y = tf.where(tf.less(tf.abs(x), 2 ** -14), subnormal, normal);
+    // Overflow: divide by step(65520 − |y|), which is 1 for every finite fp16 value and 0 once the
+    // rounded value reached 65536.
+    const rounded = tf.div(y, tf.step(tf.sub(65520, tf.abs(y))));
+    // The clip above turns NaN into a number on some backends: put NaN back.
+    return tf.where(tf.isNaN(x), x, rounded) as T;
   });
 }
 

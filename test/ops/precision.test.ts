@@ -45,4 +45,10 @@ test("fp16 rounds ties to even, keeps subnormals and overflows at 65520", async 
     [0.1, 0.0999755859375],
   ];
   assert.deepEqual(await round(roundFp16, cases.map((c) => c[0])), cases.map((c) => c[1]));
+  assert.deepEqual(await round(roundFp16, [Infinity, -Infinity, 1e38]), [Infinity, -Infinity, Infinity]);
+  assert.ok(Number.isNaN((await round(roundFp16, [NaN]))[0]));
+  // Every fp16 subnormal and tie on the 2^-24 grid, against exact arithmetic.
+  const grid = Array.from({ length: 400 }, (_, k) => (k / 2 - 100) * 2 ** -24);
+  const even = (v: number) => { const f = Math.floor(v), r = v - f; return r > 0.5 || (r === 0.5 && f % 2 !== 0) ? f + 1 : f; };
+  assert.deepEqual(await round(roundFp16, grid), grid.map((v) => even(v * 2 ** 24) * 2 ** -24 || 0));
 });
