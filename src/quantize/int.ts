@@ -20,7 +20,8 @@
  * - dequantized value `x̂ = fl((q − z) · s)`.
  *
  * `rne` is round half to even (see `rounding.ts`). For values inside the block's range the error is
- * `|x − x̂| ≤ s/2` up to float32 rounding of `x·r` (a relative 2^-24).
+ * `|x − x̂| ≤ s/2` up to float32 rounding of `x·r` (a relative 2^-24). NaN inputs are ignored by the
+ * block statistics and get unspecified codes.
  */
 import { codeRange, ROUND_MAGIC_F64 } from "./rounding.js";
 import { dequantizeSimd, quantizeSimd, simdApplies } from "./simd.js";
@@ -31,6 +32,17 @@ import { dequantizeSimd, quantizeSimd, simdApplies } from "./simd.js";
  * reference); `"simd"` requires the SIMD path. Both give identical results.
  */
 export type QuantImpl = "auto" | "js" | "simd";
+
+/** How to run {@link quantizeTensor}. */
+export interface QuantRun {
+  /** Implementation choice (default `"auto"`). */
+  readonly impl?: QuantImpl;
+  /**
+   * A previous result of the same shape and options whose arrays are reused (overwritten), so repeated
+   * quantization (benchmarks, calibration sweeps) does not allocate and page-fault fresh buffers.
+   */
+  readonly into?: QuantizedTensor;
+}
 
 /**
  * Which elements share a scale, for a 2-D `[rows, cols]` tensor. Weights here are `[in, out]`
@@ -117,20 +129,22 @@ export function quantizedBytes(shape: readonly number[], o: QuantizeOptions): nu
  * chunk's statistics and codes while it is in cache; `"tensor"` and `"channel"` need two passes
  * (statistics over everything, then codes).
  */
-export function quantizeTensor(values: Float32Array, shape: readonly number[], o: QuantizeOptions, impl: QuantImpl = "auto"): QuantizedTensor {
+export function quantizeTensor(values: Float32Array, shape: readonly number[], o: QuantizeOptions, run: QuantRun = {}): QuantizedTensor {
+  const impl = run.impl ?? "auto";
   const n = shape.reduce((a, b) => a * b, 1);
   if (values.length !== n) throw new Error(`values has ${values.length} elements, shape [${shape.join(", ")}] needs ${n}`);
   const { qmin, qmax } = codeRange(o.bits, o.symmetric);
   const L = layout(shape, o);
-  if (impl !== "js" && simdApplies(shape, o)) return quantizeSimd(values, shape, o, L.nBlocks);
+  const into = run.into && sameFormat(run.into, shape, o) ? run.into : undefined;
+  if (impl !== "js" && simdApplies(shape, o)) return quantizeSimd(values, shape, o, L.nBlocks, into);
   if (impl === "simd") throw new Error(`the SIMD path does not apply to shape [${shape.join(", ")}] with ${o.granularity} granularity`);
   const { rows, cols, chunkRows, nBlocks } = L;
   const perCol = o.granularity === "channel" || o.granularity === "group";
-  const scales = new Float32Array(nBlocks);
-  const zeroPoints = o.symmetric ? undefined : new Uint8Array(nBlocks);
+  const scales = into?.scales ?? new Float32Array(nBlocks);
+  const zeroPoints = o.symmetric ? undefined : (into?.zeroPoints ?? new Uint8Array(nBlocks));
   const packed = o.bits <= 4;
   // Unpacked codes go straight to the result; packed ones through an Int8 scratch, packed at the end.
-  const out: Int8Array | Uint8Array = o.symmetric || packed ? new Int8Array(n) : new Uint8Array(n);
+  const out: Int8Array | Uint8Array = into && !packed ? into.codes : o.symmetric || packed ? new Int8Array(n) : new Uint8Array(n);
   // Per-block parameters as float64 holding float32 values: reciprocal, clamp bounds, zero point.
   const width = perCol ? cols : 1;
   const recip = new Float64Array(width);
@@ -213,7 +227,7 @@ export function quantizeTensor(values: Float32Array, shape: readonly number[], o
     }
   }
 
-  const codes = packed ? packNibbles(out) : out;
+  const codes = packed ? packNibbles(out, into?.codes as Uint8Array | undefined) : out;
   const bytes = codes.byteLength + scales.byteLength + (zeroPoints?.byteLength ?? 0);
   return {
     shape: [...shape],
@@ -234,9 +248,9 @@ export function quantizeTensor(values: Float32Array, shape: readonly number[], o
  * codes in [−8, 7] (stored as 4-bit two's complement) and unsigned ones in [0, 15]. An odd count
  * leaves the last high nibble 0.
  */
-export function packNibbles(codes: ArrayLike<number>): Uint8Array {
+export function packNibbles(codes: ArrayLike<number>, into?: Uint8Array): Uint8Array {
   const n = codes.length;
-  const out = new Uint8Array((n + 1) >> 1);
+  const out = into && into.length === (n + 1) >> 1 ? into : new Uint8Array((n + 1) >> 1);
   const even = n & ~1;
   for (let i = 0, k = 0; i < even; i += 2, k++) out[k] = (codes[i]! & 15) | ((codes[i + 1]! & 15) << 4);
   if (n & 1) out[n >> 1] = codes[n - 1]! & 15;
@@ -251,6 +265,12 @@ export function unpackNibbles(packed: Uint8Array, n: number, signed: boolean): I
     out[i] = signed ? (v << 28) >> 28 : v;
   }
   return out;
+}
+
+/** Whether `q` was produced for this shape and options (so its arrays can be reused). */
+function sameFormat(q: QuantizedTensor, shape: readonly number[], o: QuantizeOptions): boolean {
+  return q.bits === o.bits && q.symmetric === o.symmetric && q.granularity === o.granularity && (o.granularity !== "group" || q.groupSize === o.groupSize) &&
+    q.shape.length === shape.length && q.shape.every((d, i) => d === shape[i]);
 }
 
 /** The unpacked integer codes of `q`, one per element (copies if packed). */
@@ -288,5 +308,5 @@ export function dequantize(q: QuantizedTensor, out?: Float32Array, impl: QuantIm
 
 /** Quantize then dequantize in one call: the fake-quant values of `values` (typed-array reference for the tfjs path). */
 export function fakeQuantArray(values: Float32Array, shape: readonly number[], o: QuantizeOptions, impl: QuantImpl = "auto"): Float32Array {
-  return dequantize(quantizeTensor(values, shape, o, impl), undefined, impl);
+  return dequantize(quantizeTensor(values, shape, o, { impl }), undefined, impl);
 }

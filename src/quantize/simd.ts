@@ -12,6 +12,9 @@ import type { QuantizeOptions, QuantizedTensor } from "./int.js";
 import { codeRange, ROUND_MAGIC_F64 } from "./rounding.js";
 import { quantKernels, type QuantKernels } from "./wasm.js";
 
+/** Bit pattern of float32 1.5·2^23: `bits(v + 1.5·2^23) = MAGIC_BITS + rne(v)` (see wasm.ts). */
+const MAGIC_BITS = 0x4b400000;
+
 /** Elements per streamed chunk (256 KiB of float32), rounded to whole rows. */
 const CHUNK = 1 << 16;
 
@@ -33,7 +36,7 @@ function arena(k: QuantKernels, cols: number, chunkElems: number) {
   const need = Math.ceil(total / 65536) - k.memory.buffer.byteLength / 65536;
   if (need > 0) k.memory.grow(need);
   const buf = k.memory.buffer;
-  return { ...off, k: k4, f, F32: new Float32Array(buf), U8: new Uint8Array(buf), I8: new Int8Array(buf) };
+  return { ...off, k: k4, f, F32: new Float32Array(buf), I32: new Int32Array(buf), U8: new Uint8Array(buf) };
 }
 
 /** Scale, reciprocal and zero point of one block from its statistics (exactly as `int.ts`). */
@@ -47,7 +50,7 @@ function params(hi: number, lo: number, qmax: number, symmetric: boolean): [s: n
 }
 
 /** SIMD quantization; the caller checked {@link simdApplies}. */
-export function quantizeSimd(values: Float32Array, shape: readonly number[], o: QuantizeOptions, nBlocks: number): QuantizedTensor {
+export function quantizeSimd(values: Float32Array, shape: readonly number[], o: QuantizeOptions, nBlocks: number, into?: QuantizedTensor): QuantizedTensor {
   const k = quantKernels()!;
   const n = values.length;
   const { qmin, qmax } = codeRange(o.bits, o.symmetric);
@@ -57,14 +60,16 @@ export function quantizeSimd(values: Float32Array, shape: readonly number[], o: 
   const rows = n / cols;
   const chunkRows = g === "group" ? o.groupSize! : Math.max(1, Math.floor(CHUNK / cols));
   const A = arena(k, cols, chunkRows * cols);
-  const scales = new Float32Array(nBlocks);
-  const zeroPoints = o.symmetric ? undefined : new Uint8Array(nBlocks);
+  const scales = into?.scales ?? new Float32Array(nBlocks);
+  const zeroPoints = o.symmetric ? undefined : (into?.zeroPoints ?? new Uint8Array(nBlocks));
   const packed = o.bits <= 4;
-  const codes: Int8Array | Uint8Array = packed ? new Uint8Array((n + 1) >> 1) : o.symmetric ? new Int8Array(n) : new Uint8Array(n);
+  const codes: Int8Array | Uint8Array = into?.codes ?? (packed ? new Uint8Array((n + 1) >> 1) : o.symmetric ? new Int8Array(n) : new Uint8Array(n));
   const codesBytes = new Uint8Array(codes.buffer, codes.byteOffset, codes.byteLength);
   const statsCols = o.symmetric ? k.statsColsSym : k.statsColsAsym;
   const statsFlat = o.symmetric ? k.statsFlatSym : k.statsFlatAsym;
-  const quantCols = o.symmetric ? k.quantColsS : k.quantColsU;
+  // Symmetric blocks share lo = −qmax, hi = qmax, z = 0: only the reciprocal varies per column.
+  const quantCols = (x: number, out: number, rows: number, c: number, r: number, lo: number, hi: number, z: number) =>
+    o.symmetric ? k.quantColsSR(x, out, rows, c, r, qmin, qmax, -MAGIC_BITS) : k.quantColsU(x, out, rows, c, r, lo, hi, z);
   const quantFlat = o.symmetric ? k.quantFlatS : k.quantFlatU;
 
   const load = (r0: number, r1: number) => A.F32.set(values.subarray(r0 * cols, r1 * cols), A.x >> 2);
@@ -86,16 +91,21 @@ export function quantizeSimd(values: Float32Array, shape: readonly number[], o: 
     return [hi, lo];
   };
   const setColParams = (blockBase: number) => {
-    const F = A.F32;
+    const F = A.F32, I32 = A.I32;
     const [mx, mn, rr, lo, hi, zz] = [A.mx >> 2, A.mn >> 2, A.r >> 2, A.lo >> 2, A.hi >> 2, A.z >> 2];
+    const fround = Math.fround, M = ROUND_MAGIC_F64;
     for (let c = 0; c < cols; c++) {
-      const [s, r, z] = params(F[mx + c]!, F[mn + c]!, qmax, o.symmetric);
+      // params() inlined: this runs once per column per group
+      let s = o.symmetric ? fround(F[mx + c]! / qmax) : fround(fround(F[mx + c]! - F[mn + c]!) / qmax);
+      if (s === 0) s = 1;
+      const r = fround(1 / s);
+      const z = o.symmetric ? 0 : Math.min(qmax, Math.max(0, fround(-F[mn + c]! * r))) + M - M;
       scales[blockBase + c] = s;
       if (zeroPoints) zeroPoints[blockBase + c] = z;
       F[rr + c] = r;
       F[lo + c] = qmin - z;
       F[hi + c] = qmax - z;
-      F[zz + c] = z;
+      I32[zz + c] = z - MAGIC_BITS;
     }
   };
   const zeroStats = () => A.F32.fill(0, A.mx >> 2, (A.mx >> 2) + 2 * (A.mn - A.mx) / 4);
@@ -115,7 +125,7 @@ export function quantizeSimd(values: Float32Array, shape: readonly number[], o: 
     for (let r0 = 0; r0 < rows; r0 += chunkRows) {
       const r1 = Math.min(rows, r0 + chunkRows);
       load(r0, r1);
-      quantFlat(A.x, A.c, (r1 - r0) * cols, r, qmin - z, qmax - z, z);
+      quantFlat(A.x, A.c, (r1 - r0) * cols, r, qmin - z, qmax - z, z - MAGIC_BITS);
       emit(r0, r1);
     }
   } else if (g === "channel") {
@@ -152,7 +162,7 @@ export function quantizeSimd(values: Float32Array, shape: readonly number[], o: 
         const [s, rc, z] = params(h, l, qmax, o.symmetric);
         scales[r] = s;
         if (zeroPoints) zeroPoints[r] = z;
-        quantFlat(xp, A.c + (r - r0) * cols, cols, rc, qmin - z, qmax - z, z);
+        quantFlat(xp, A.c + (r - r0) * cols, cols, rc, qmin - z, qmax - z, z - MAGIC_BITS);
       }
       emit(r0, r1);
     }

@@ -1,7 +1,7 @@
 /**
  * A small WebAssembly SIMD module, assembled here byte by byte (no toolchain needed), with the hot
  * loops of the integer quantizer: block statistics, quantize (multiply by the reciprocal, clamp,
- * `f32x4.nearest` = IEEE round-half-to-even, add zero point, saturating narrow to 8 bits), int4
+ * round half to even by the float32 magic-number add, add zero point, saturating narrow to 8 bits), int4
  * packing, unpacking and dequantization. Every step is the same IEEE float32 operation as the
  * scalar JS path in `int.ts`, so both produce identical codes (tests check it).
  *
@@ -54,8 +54,7 @@ const i8splatConst = (v: number) => vconst(Array.from({ length: 16 }, () => v & 
 const f32splat = simd(0x13);
 const vand = simd(0x4e), vor = simd(0x50);
 const fabs = simd(0xe0), fadd = simd(0xe4), fsub = simd(0xe5), fmul = simd(0xe6), fpmin = simd(0xea), fpmax = simd(0xeb);
-const fnearest = simd(0x6a);
-const truncSat = simd(0xf8), convertS = simd(0xfa);
+const convertS = simd(0xfa);
 const narrow8s = simd(0x65), narrow8u = simd(0x66), narrow16s = simd(0x85);
 const ext32lo = simd(0xa7), ext32hi = simd(0xa8);
 const i8shl = simd(0x6b), i8shrS = simd(0x6c), i8shrU = simd(0x6d), i16shrU = simd(0x8d);
@@ -119,39 +118,53 @@ function statsFlat(asym: boolean): Fn {
 }
 
 // ---- quantize -----------------------------------------------------------------------------------
-// One code vector: nearest(pmin(pmax(x·r, lo), hi)) + z, truncated to i32x4.
+// One code vector. `(v + 1.5·2^23)` in float32 rounds v to an integer with ties to even (the FPU's own
+// rounding; |v| ≤ 255 after the clamp) and leaves that integer in the low mantissa bits, so the i32 bit
+// pattern is `0x4B400000 + rne(v)`; adding `zi = z − 0x4B400000` (per column or splatted) yields the
+// code `rne(v) + z`. This replaces f32x4.nearest + i32x4.trunc_sat (slow on x86 without AVX-512).
+const MAGIC_F32X4 = vconst([0, 0, 0x40, 0x4b, 0, 0, 0x40, 0x4b, 0, 0, 0x40, 0x4b, 0, 0, 0x40, 0x4b]);
+const i32add = simd(0xae);
 const codeVec = (xAddr: number[], par: (k: "r" | "lo" | "hi" | "z") => number[], off: number) => [
-  ...xAddr, ...vload(off), ...par("r"), ...fmul, ...par("lo"), ...fpmax, ...par("hi"), ...fpmin, ...fnearest, ...par("z"), ...fadd, ...truncSat,
+  ...xAddr, ...vload(off), ...par("r"), ...fmul, ...par("lo"), ...fpmax, ...par("hi"), ...fpmin, ...MAGIC_F32X4, ...fadd, ...par("z"), ...i32add,
 ];
 
-// quantCols(x, out, rows, cols, r, lo, hi, z): per-column params (float arrays); 16 elements per step
-function quantCols(unsigned: boolean): Fn {
-  const [x, out, rows, cols, r, lo, hi, z, c, cf] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+// quantCols(x, out, rows, cols, r, lo, hi, zi): per-column params (float32 r, lo, hi; int32 zi = z − 0x4B400000); 16 elements per step.
+// The "R" variant (symmetric codes) takes only r per column and lo, hi, zi as scalars, saving three loads per vector.
+function quantCols(unsigned: boolean, onlyR: boolean): Fn {
+  const [x, out, rows, cols, r, lo, hi, z, c, cf, vlo, vhi, vz] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
   const pars = { r, lo, hi, z } as const;
-  const vecK = (k: number) => codeVec([...get(x), ...get(cf), ...add], (p) => [...get(pars[p]), ...get(cf), ...add, ...vload(16 * k)], 16 * k);
-  const body = doWhile(
-    [
-      ...i32c(0), ...set(c),
-      ...doWhile(
-        [
-          ...get(c), ...i32c(4), ...mul32, ...set(cf),
-          ...get(out), ...get(c), ...add,
-          ...vecK(0), ...vecK(1), ...narrow16s, ...vecK(2), ...vecK(3), ...narrow16s, ...(unsigned ? narrow8u : narrow8s),
-          ...vstore(),
-          ...get(c), ...i32c(16), ...add, ...set(c),
-        ],
-        [...get(c), ...get(cols), ...ltu],
-      ),
-      ...get(x), ...get(cols), ...i32c(4), ...mul32, ...add, ...set(x),
-      ...get(out), ...get(cols), ...add, ...set(out),
-      ...get(rows), ...i32c(1), ...sub, ...set(rows),
-    ],
-    [...get(rows)],
-  );
-  return { name: unsigned ? "quantColsU" : "quantColsS", params: [I32, I32, I32, I32, I32, I32, I32, I32], results: [], locals: [I32, I32], body };
+  const splats = { lo: vlo, hi: vhi, z: vz } as const;
+  const par = (k: number) => (p: "r" | "lo" | "hi" | "z") =>
+    onlyR && p !== "r" ? get(splats[p]) : [...get(pars[p]), ...get(cf), ...add, ...vload(16 * k)];
+  const vecK = (k: number) => codeVec([...get(x), ...get(cf), ...add], par(k), 16 * k);
+  const body = [
+    ...(onlyR ? [...get(lo), ...f32splat, ...set(vlo), ...get(hi), ...f32splat, ...set(vhi), ...get(z), ...simd(0x11), ...set(vz)] : []),
+    ...doWhile(
+      [
+        ...i32c(0), ...set(c),
+        ...doWhile(
+          [
+            ...get(c), ...i32c(4), ...mul32, ...set(cf),
+            ...get(out), ...get(c), ...add,
+            ...vecK(0), ...vecK(1), ...narrow16s, ...vecK(2), ...vecK(3), ...narrow16s, ...(unsigned ? narrow8u : narrow8s),
+            ...vstore(),
+            ...get(c), ...i32c(16), ...add, ...set(c),
+          ],
+          [...get(c), ...get(cols), ...ltu],
+        ),
+        ...get(x), ...get(cols), ...i32c(4), ...mul32, ...add, ...set(x),
+        ...get(out), ...get(cols), ...add, ...set(out),
+        ...get(rows), ...i32c(1), ...sub, ...set(rows),
+      ],
+      [...get(rows)],
+    ),
+  ];
+  const name = `quantCols${unsigned ? "U" : "S"}${onlyR ? "R" : ""}`;
+  const params = onlyR ? [I32, I32, I32, I32, I32, F32, F32, I32] : [I32, I32, I32, I32, I32, I32, I32, I32];
+  return { name, params, results: [], locals: onlyR ? [I32, I32, V128, V128, V128] : [I32, I32], body };
 }
 
-// quantFlat(x, out, n, r, lo, hi, z): scalar params splatted; n elements, 16 per step
+// quantFlat(x, out, n, r, lo, hi, zi): scalar params splatted (zi = z − 0x4B400000, i32); n elements, 16 per step
 function quantFlat(unsigned: boolean): Fn {
   const [x, out, n, r, lo, hi, z, i, vr, vlo, vhi, vz] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   const pars = { r: vr, lo: vlo, hi: vhi, z: vz } as const;
@@ -160,7 +173,7 @@ function quantFlat(unsigned: boolean): Fn {
     ...get(r), ...f32splat, ...set(vr),
     ...get(lo), ...f32splat, ...set(vlo),
     ...get(hi), ...f32splat, ...set(vhi),
-    ...get(z), ...f32splat, ...set(vz),
+    ...get(z), ...simd(0x11), ...set(vz),
     ...doWhile(
       [
         ...get(out), ...get(i), ...add,
@@ -172,7 +185,7 @@ function quantFlat(unsigned: boolean): Fn {
       [...get(i), ...get(n), ...ltu],
     ),
   ];
-  return { name: unsigned ? "quantFlatU" : "quantFlatS", params: [I32, I32, I32, F32, F32, F32, F32], results: [], locals: [I32, V128, V128, V128, V128], body };
+  return { name: unsigned ? "quantFlatU" : "quantFlatS", params: [I32, I32, I32, F32, F32, F32, I32], results: [], locals: [I32, V128, V128, V128, V128], body };
 }
 
 // pack(in, out, nOut): 32 codes -> 16 bytes: (c[2k] & 15) | (c[2k+1] & 15) << 4
@@ -284,8 +297,10 @@ export interface QuantKernels {
   statsFlatAsym(x: number, nBytes: number, out: number): void;
   quantColsS(x: number, out: number, rows: number, cols: number, r: number, lo: number, hi: number, z: number): void;
   quantColsU(x: number, out: number, rows: number, cols: number, r: number, lo: number, hi: number, z: number): void;
-  quantFlatS(x: number, out: number, n: number, r: number, lo: number, hi: number, z: number): void;
-  quantFlatU(x: number, out: number, n: number, r: number, lo: number, hi: number, z: number): void;
+  /** Symmetric: per-column reciprocals at `r`, scalar bounds and `zi`. */
+  quantColsSR(x: number, out: number, rows: number, cols: number, r: number, lo: number, hi: number, zi: number): void;
+  quantFlatS(x: number, out: number, n: number, r: number, lo: number, hi: number, zi: number): void;
+  quantFlatU(x: number, out: number, n: number, r: number, lo: number, hi: number, zi: number): void;
   pack(inp: number, out: number, nOut: number): void;
   unpackS(inp: number, out: number, nIn: number): void;
   unpackU(inp: number, out: number, nIn: number): void;
@@ -303,7 +318,7 @@ export function quantKernels(): QuantKernels | null {
   try {
     const bytes = assemble([
       statsCols(false), statsCols(true), statsFlat(false), statsFlat(true),
-      quantCols(false), quantCols(true), quantFlat(false), quantFlat(true),
+      quantCols(false, false), quantCols(true, false), quantCols(false, true), quantFlat(false), quantFlat(true),
       pack(), unpack(true), unpack(false),
       deqCols(false), deqCols(true), deqFlat(false), deqFlat(true),
     ]);
