@@ -3,9 +3,10 @@
  * `DOMWidgetModel` and by an anywidget model), Arrow IPC decoding and plotly access.
  */
 import { tableFromIPC, type Table } from "apache-arrow";
-import PlotlyModule from "plotly.js-dist-min";
+// The cartesian partial bundle (scatter, bar, heatmap, …): 1.5 MB instead of the full 4.7 MB.
+import PlotlyModule from "plotly.js-cartesian-dist-min";
 
-// plotly.js-dist-min is a UMD/CJS module; esbuild's interop gives us module.exports.
+// plotly.js dist bundles are UMD/CJS modules; esbuild's interop gives us module.exports.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const Plotly: any = PlotlyModule;
 
