@@ -5,7 +5,11 @@
  * - {@link embedHTML} / {@link writeEmbeddedPage}: offline HTML pages of widgets.
  * - {@link setWidgetFrontend}: "jupyter-widgets" (AMD module `quantscope-widgets`) or "anywidget" (ESM).
  */
-// The Widget classes (./widgets.ts) are exported once src/jupyter/widget.ts (their base) lands.
+export {
+  DegradationCurve, OutlierTrace, TrainingMonitor, TableView,
+  degradationCurve, outlierTrace, trainingMonitor, tableView,
+  type DegradationCurveState, type OutlierTraceState, type TrainingMonitorState, type TableViewState, type MonitorUpdate, type StepInfoLike,
+} from "./widgets.js";
 export type { DegradationCurveOptions, OutlierTraceOptions, TrainingMonitorOptions, TableViewOptions, MonitorPoint } from "./state.js";
 export { heatmapTable, toIPC } from "./data.js";
 export { embedHTML, widgetState, writeEmbeddedPage, copyWidgetAssets, widgetsDist, type WidgetSnapshot } from "./embed.js";
