@@ -27,9 +27,9 @@ export function simdApplies(shape: readonly number[], o: QuantizeOptions): boole
 }
 
 /** Memory offsets for one call; grows memory as needed. */
-function arena(k: QuantKernels, cols: number, chunkElems: number) {
-  const pb = Math.max(cols, 8) * 4;
-  const off = { r: 0, lo: pb, hi: 2 * pb, z: 3 * pb, mx: 4 * pb, mn: 5 * pb, x: 6 * pb, c: 6 * pb + chunkElems * 4 };
+function arena(k: QuantKernels, cols: number, chunkElems: number, chunkRows = 1) {
+  const pb = Math.max(cols, chunkRows, 8) * 4;
+  const off = { r: 0, lo: pb, hi: 2 * pb, z: 3 * pb, mx: 4 * pb, mn: 5 * pb, s: 6 * pb, zf: 7 * pb, x: 8 * pb, c: 8 * pb + chunkElems * 4 };
   const k4 = off.c + chunkElems;
   const f = k4 + chunkElems; // packed scratch (half) rounded up, then float output
   const total = f + chunkElems * 4;
@@ -59,7 +59,7 @@ export function quantizeSimd(values: Float32Array, shape: readonly number[], o: 
   const cols = g === "tensor" ? 32 : shape[1]!;
   const rows = n / cols;
   const chunkRows = g === "group" ? o.groupSize! : Math.max(1, Math.floor(CHUNK / cols));
-  const A = arena(k, cols, chunkRows * cols);
+  const A = arena(k, cols, chunkRows * cols, chunkRows);
   const scales = into?.scales ?? new Float32Array(nBlocks);
   const zeroPoints = o.symmetric ? undefined : (into?.zeroPoints ?? new Uint8Array(nBlocks));
   const packed = o.bits <= 4;
@@ -68,8 +68,8 @@ export function quantizeSimd(values: Float32Array, shape: readonly number[], o: 
   const statsCols = o.symmetric ? k.statsColsSym : k.statsColsAsym;
   const statsFlat = o.symmetric ? k.statsFlatSym : k.statsFlatAsym;
   // Symmetric blocks share lo = −qmax, hi = qmax, z = 0: only the reciprocal varies per column.
-  const quantCols = (x: number, out: number, rows: number, c: number, r: number, lo: number, hi: number, z: number) =>
-    o.symmetric ? k.quantColsSR(x, out, rows, c, r, qmin, qmax, -MAGIC_BITS) : k.quantColsU(x, out, rows, c, r, lo, hi, z);
+  const quantCols = (x: number, out: number, rows: number, c: number) =>
+    o.symmetric ? k.quantColsSR(x, out, rows, c, A.r, 0, qmax) : k.quantColsU(x, out, rows, c, A.r, A.z, qmax);
   const quantFlat = o.symmetric ? k.quantFlatS : k.quantFlatU;
 
   const load = (r0: number, r1: number) => A.F32.set(values.subarray(r0 * cols, r1 * cols), A.x >> 2);
@@ -90,23 +90,12 @@ export function quantizeSimd(values: Float32Array, shape: readonly number[], o: 
     }
     return [hi, lo];
   };
+  const colParams = o.symmetric ? k.colParamsSym : k.colParamsAsym;
+  /** Block parameters of `cols` column blocks from the statistics at mx/mn (in wasm), copied out to scales/zeroPoints. */
   const setColParams = (blockBase: number) => {
-    const F = A.F32, I32 = A.I32;
-    const [mx, mn, rr, lo, hi, zz] = [A.mx >> 2, A.mn >> 2, A.r >> 2, A.lo >> 2, A.hi >> 2, A.z >> 2];
-    const fround = Math.fround, M = ROUND_MAGIC_F64;
-    for (let c = 0; c < cols; c++) {
-      // params() inlined: this runs once per column per group
-      let s = o.symmetric ? fround(F[mx + c]! / qmax) : fround(fround(F[mx + c]! - F[mn + c]!) / qmax);
-      if (s === 0) s = 1;
-      const r = fround(1 / s);
-      const z = o.symmetric ? 0 : Math.min(qmax, Math.max(0, fround(-F[mn + c]! * r))) + M - M;
-      scales[blockBase + c] = s;
-      if (zeroPoints) zeroPoints[blockBase + c] = z;
-      F[rr + c] = r;
-      F[lo + c] = qmin - z;
-      F[hi + c] = qmax - z;
-      I32[zz + c] = z - MAGIC_BITS;
-    }
+    colParams(A.mx, A.mn, cols, qmin, qmax, A.r, A.lo, A.hi, A.z, A.s, A.zf);
+    scales.set(A.F32.subarray(A.s >> 2, (A.s >> 2) + cols), blockBase);
+    if (zeroPoints) zeroPoints.set(A.F32.subarray(A.zf >> 2, (A.zf >> 2) + cols), blockBase);
   };
   const zeroStats = () => A.F32.fill(0, A.mx >> 2, (A.mx >> 2) + 2 * (A.mn - A.mx) / 4);
 
@@ -125,7 +114,7 @@ export function quantizeSimd(values: Float32Array, shape: readonly number[], o: 
     for (let r0 = 0; r0 < rows; r0 += chunkRows) {
       const r1 = Math.min(rows, r0 + chunkRows);
       load(r0, r1);
-      quantFlat(A.x, A.c, (r1 - r0) * cols, r, qmin - z, qmax - z, z - MAGIC_BITS);
+      quantFlat(A.x, A.c, (r1 - r0) * cols, r, z - MAGIC_BITS, qmax);
       emit(r0, r1);
     }
   } else if (g === "channel") {
@@ -139,7 +128,7 @@ export function quantizeSimd(values: Float32Array, shape: readonly number[], o: 
     for (let r0 = 0; r0 < rows; r0 += chunkRows) {
       const r1 = Math.min(rows, r0 + chunkRows);
       load(r0, r1);
-      quantCols(A.x, A.c, r1 - r0, cols, A.r, A.lo, A.hi, A.z);
+      quantCols(A.x, A.c, r1 - r0, cols);
       emit(r0, r1);
     }
   } else if (g === "group") {
@@ -149,21 +138,17 @@ export function quantizeSimd(values: Float32Array, shape: readonly number[], o: 
       zeroStats();
       statsCols(A.x, r1 - r0, cols * 4, A.mx, A.mn);
       setColParams(gi * cols);
-      quantCols(A.x, A.c, r1 - r0, cols, A.r, A.lo, A.hi, A.z);
+      quantCols(A.x, A.c, r1 - r0, cols);
       emit(r0, r1);
     }
   } else {
+    const quantRows = o.symmetric ? k.quantRowsSym : k.quantRowsAsym;
     for (let r0 = 0; r0 < rows; r0 += chunkRows) {
       const r1 = Math.min(rows, r0 + chunkRows);
       load(r0, r1);
-      for (let r = r0; r < r1; r++) {
-        const xp = A.x + (r - r0) * cols * 4;
-        const [h, l] = flatStats(xp, cols);
-        const [s, rc, z] = params(h, l, qmax, o.symmetric);
-        scales[r] = s;
-        if (zeroPoints) zeroPoints[r] = z;
-        quantFlat(xp, A.c + (r - r0) * cols, cols, rc, qmin - z, qmax - z, z - MAGIC_BITS);
-      }
+      quantRows(A.x, A.c, r1 - r0, cols, qmin, qmax, A.s, A.zf);
+      scales.set(A.F32.subarray(A.s >> 2, (A.s >> 2) + (r1 - r0)), r0);
+      if (zeroPoints) zeroPoints.set(A.F32.subarray(A.zf >> 2, (A.zf >> 2) + (r1 - r0)), r0);
       emit(r0, r1);
     }
   }

@@ -119,26 +119,33 @@ function statsFlat(asym: boolean): Fn {
 
 // ---- quantize -----------------------------------------------------------------------------------
 // One code vector. `(v + 1.5·2^23)` in float32 rounds v to an integer with ties to even (the FPU's own
-// rounding; |v| ≤ 255 after the clamp) and leaves that integer in the low mantissa bits, so the i32 bit
-// pattern is `0x4B400000 + rne(v)`; adding `zi = z − 0x4B400000` (per column or splatted) yields the
-// code `rne(v) + z`. This replaces f32x4.nearest + i32x4.trunc_sat (slow on x86 without AVX-512).
+// rounding) and leaves that integer in the low mantissa bits, so the i32 bit pattern is
+// `0x4B400000 + rne(v)`; adding `zi = z − 0x4B400000` yields the code `rne(v) + z`. This replaces
+// f32x4.nearest + i32x4.trunc_sat (slow on x86 without AVX-512).
+//
+// No clamp before rounding: these kernels only run with block ranges taken from the same data
+// (`v = x·r` with `x` inside the block's range), so `|v| ≤ qmax·(1 + 2^-22)`, far inside the trick's
+// `2^22` limit, and `rne(v)` stays within the code range except that an asymmetric code can reach
+// `qmax + 1` at the top (z rounded down). The saturating narrow to u8 (8-bit) or an `i8x16.min_u` with
+// qmax (fewer bits) clamps that, which equals the scalar path's clamp-then-round (integer bounds).
 const MAGIC_F32X4 = vconst([0, 0, 0x40, 0x4b, 0, 0, 0x40, 0x4b, 0, 0, 0x40, 0x4b, 0, 0, 0x40, 0x4b]);
+const NEG_MAGIC_I32X4 = vconst([0, 0, 0xc0, 0xb4, 0, 0, 0xc0, 0xb4, 0, 0, 0xc0, 0xb4, 0, 0, 0xc0, 0xb4]);
 const i32add = simd(0xae);
-const codeVec = (xAddr: number[], par: (k: "r" | "lo" | "hi" | "z") => number[], off: number) => [
-  ...xAddr, ...vload(off), ...par("r"), ...fmul, ...par("lo"), ...fpmax, ...par("hi"), ...fpmin, ...MAGIC_F32X4, ...fadd, ...par("z"), ...i32add,
+const i8minU = simd(0x77);
+const codeVec = (xAddr: number[], r: number[], zi: number[], off: number) => [...xAddr, ...vload(off), ...r, ...fmul, ...MAGIC_F32X4, ...fadd, ...zi, ...i32add];
+/** Four code vectors (16 elements) narrowed to one i8x16, clamped to qmax (from local `qmaxV`) when unsigned. */
+const codes16 = (vec: (k: number) => number[], unsigned: boolean, qmaxV: number) => [
+  ...vec(0), ...vec(1), ...narrow16s, ...vec(2), ...vec(3), ...narrow16s, ...(unsigned ? [...narrow8u, ...get(qmaxV), ...i8minU] : narrow8s),
 ];
 
-// quantCols(x, out, rows, cols, r, lo, hi, zi): per-column params (float32 r, lo, hi; int32 zi = z − 0x4B400000); 16 elements per step.
-// The "R" variant (symmetric codes) takes only r per column and lo, hi, zi as scalars, saving three loads per vector.
+// quantCols(x, out, rows, cols, r, zi, qmax): per-column reciprocals r (f32) and zi = z − 0x4B400000 (i32);
+// the "R" variant (symmetric, z = 0) takes only r. 16 elements per step.
 function quantCols(unsigned: boolean, onlyR: boolean): Fn {
-  const [x, out, rows, cols, r, lo, hi, z, c, cf, vlo, vhi, vz] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
-  const pars = { r, lo, hi, z } as const;
-  const splats = { lo: vlo, hi: vhi, z: vz } as const;
-  const par = (k: number) => (p: "r" | "lo" | "hi" | "z") =>
-    onlyR && p !== "r" ? get(splats[p]) : [...get(pars[p]), ...get(cf), ...add, ...vload(16 * k)];
-  const vecK = (k: number) => codeVec([...get(x), ...get(cf), ...add], par(k), 16 * k);
+  const [x, out, rows, cols, r, zi, qmax, c, cf, qv] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const vecK = (k: number) =>
+    codeVec([...get(x), ...get(cf), ...add], [...get(r), ...get(cf), ...add, ...vload(16 * k)], onlyR ? NEG_MAGIC_I32X4 : [...get(zi), ...get(cf), ...add, ...vload(16 * k)], 16 * k);
   const body = [
-    ...(onlyR ? [...get(lo), ...f32splat, ...set(vlo), ...get(hi), ...f32splat, ...set(vhi), ...get(z), ...simd(0x11), ...set(vz)] : []),
+    ...get(qmax), ...simd(0x0f), ...set(qv),
     ...doWhile(
       [
         ...i32c(0), ...set(c),
@@ -146,7 +153,7 @@ function quantCols(unsigned: boolean, onlyR: boolean): Fn {
           [
             ...get(c), ...i32c(4), ...mul32, ...set(cf),
             ...get(out), ...get(c), ...add,
-            ...vecK(0), ...vecK(1), ...narrow16s, ...vecK(2), ...vecK(3), ...narrow16s, ...(unsigned ? narrow8u : narrow8s),
+            ...codes16(vecK, unsigned, qv),
             ...vstore(),
             ...get(c), ...i32c(16), ...add, ...set(c),
           ],
@@ -159,25 +166,21 @@ function quantCols(unsigned: boolean, onlyR: boolean): Fn {
       [...get(rows)],
     ),
   ];
-  const name = `quantCols${unsigned ? "U" : "S"}${onlyR ? "R" : ""}`;
-  const params = onlyR ? [I32, I32, I32, I32, I32, F32, F32, I32] : [I32, I32, I32, I32, I32, I32, I32, I32];
-  return { name, params, results: [], locals: onlyR ? [I32, I32, V128, V128, V128] : [I32, I32], body };
+  return { name: `quantCols${unsigned ? "U" : "S"}${onlyR ? "R" : ""}`, params: [I32, I32, I32, I32, I32, I32, I32], results: [], locals: [I32, I32, V128], body };
 }
 
-// quantFlat(x, out, n, r, lo, hi, zi): scalar params splatted (zi = z − 0x4B400000, i32); n elements, 16 per step
+// quantFlat(x, out, n, r, zi, qmax): one block, scalar r (f32) and zi (i32); n elements, 16 per step
 function quantFlat(unsigned: boolean): Fn {
-  const [x, out, n, r, lo, hi, z, i, vr, vlo, vhi, vz] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
-  const pars = { r: vr, lo: vlo, hi: vhi, z: vz } as const;
-  const vecK = (k: number) => codeVec([...get(x)], (p) => get(pars[p]), 16 * k);
+  const [x, out, n, r, zi, qmax, i, vr, vz, qv] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const vecK = (k: number) => codeVec([...get(x)], get(vr), get(vz), 16 * k);
   const body = [
     ...get(r), ...f32splat, ...set(vr),
-    ...get(lo), ...f32splat, ...set(vlo),
-    ...get(hi), ...f32splat, ...set(vhi),
-    ...get(z), ...simd(0x11), ...set(vz),
+    ...get(zi), ...simd(0x11), ...set(vz),
+    ...get(qmax), ...simd(0x0f), ...set(qv),
     ...doWhile(
       [
         ...get(out), ...get(i), ...add,
-        ...vecK(0), ...vecK(1), ...narrow16s, ...vecK(2), ...vecK(3), ...narrow16s, ...(unsigned ? narrow8u : narrow8s),
+        ...codes16(vecK, unsigned, qv),
         ...vstore(),
         ...get(x), ...i32c(64), ...add, ...set(x),
         ...get(i), ...i32c(16), ...add, ...set(i),
@@ -185,7 +188,115 @@ function quantFlat(unsigned: boolean): Fn {
       [...get(i), ...get(n), ...ltu],
     ),
   ];
-  return { name: unsigned ? "quantFlatU" : "quantFlatS", params: [I32, I32, I32, F32, F32, F32, I32], results: [], locals: [I32, V128, V128, V128, V128], body };
+  return { name: unsigned ? "quantFlatU" : "quantFlatS", params: [I32, I32, I32, F32, I32, I32], results: [], locals: [I32, V128, V128, V128], body };
+}
+
+// colParams(mx, mn, n, qmin, qmax, rOut, loOut, hiOut, ziOut, sOut, zOut): block parameters for n blocks
+// (4 per step) from their statistics, exactly as int.ts computes them in scalar float32:
+// s = hi/qmax (sym) or (hi − lo)/qmax (asym); s = 0 → 1; r = 1/s; z = nearest(clamp(−lo·r, 0, qmax)) (asym) or 0;
+// writes r, qmin − z, qmax − z, zi = z − 0x4B400000 (i32), s and z (f32).
+const fdiv = simd(0xe7), fneg = simd(0xe1), feq = simd(0x41), bitselect = simd(0x52), fnearest = simd(0x6a), truncSat = simd(0xf8);
+const f32x4Const = (v: number) => {
+  const b = new Uint8Array(new Float32Array([v, v, v, v]).buffer);
+  return vconst(Array.from(b));
+};
+function colParams(asym: boolean): Fn {
+  const [mx, mn, n, qmin, qmax, rO, loO, hiO, ziO, sO, zO, i, vqmin, vqmax, sv, rv, zv] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+  const at = (base: number) => [...get(base), ...get(i), ...add];
+  const body = [
+    ...get(qmin), ...f32splat, ...set(vqmin),
+    ...get(qmax), ...f32splat, ...set(vqmax),
+    ...doWhile(
+      [
+        // s
+        ...at(mx), ...vload(), ...(asym ? [...at(mn), ...vload(), ...fsub] : []), ...get(vqmax), ...fdiv, ...set(sv),
+        ...f32x4Const(1), ...get(sv), ...get(sv), ...f32x4Const(0), ...feq, ...bitselect, ...set(sv),
+        // r
+        ...f32x4Const(1), ...get(sv), ...fdiv, ...set(rv),
+        // z
+        ...(asym
+          ? [...at(mn), ...vload(), ...fneg, ...get(rv), ...fmul, ...f32x4Const(0), ...fpmax, ...get(vqmax), ...fpmin, ...fnearest, ...set(zv)]
+          : [...f32x4Const(0), ...set(zv)]),
+        ...at(rO), ...get(rv), ...vstore(),
+        ...at(loO), ...get(vqmin), ...get(zv), ...fsub, ...vstore(),
+        ...at(hiO), ...get(vqmax), ...get(zv), ...fsub, ...vstore(),
+        ...at(ziO), ...get(zv), ...truncSat, ...vconst([0, 0, 0xc0, 0xb4, 0, 0, 0xc0, 0xb4, 0, 0, 0xc0, 0xb4, 0, 0, 0xc0, 0xb4]), ...i32add, ...vstore(),
+        ...at(sO), ...get(sv), ...vstore(),
+        ...at(zO), ...get(zv), ...vstore(),
+        ...get(i), ...i32c(16), ...add, ...set(i),
+      ],
+      [...get(i), ...get(n), ...i32c(4), ...mul32, ...ltu],
+    ),
+  ];
+  return {
+    name: asym ? "colParamsAsym" : "colParamsSym",
+    params: [I32, I32, I32, F32, F32, I32, I32, I32, I32, I32, I32],
+    results: [],
+    locals: [I32, V128, V128, V128, V128, V128],
+    body,
+  };
+}
+
+// quantRows(x, out, rows, cols, qmin, qmax, sOut, zOut): per-row (per-token) blocks, statistics and codes in one
+// call: for each row, 4-lane pmax/pmin statistics, horizontal reduce, scalar parameters (as int.ts), then codes.
+function quantRows(asym: boolean): Fn {
+  const [x, out, rows, cols, qmin, qmax, sO, zO] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [i, rowIdx, amx, amn, v, vr, vlo, , vz] = [8, 9, 10, 11, 12, 13, 14, 15, 16];
+  const [hi, lo, s, r, z] = [17, 18, 19, 20, 21];
+  const lane = (l: number) => [...simd(0x1f), l];
+  const fmax = [0x97], fmin = [0x96], fdivS = [0x95], fmulS = [0x94], fsubS = [0x93], fnegS = [0x8c], fnearestS = [0x90], feqS = [0x5b];
+  const f32c = (val: number) => [0x43, ...Array.from(new Uint8Array(new Float32Array([val]).buffer))];
+  const hred = (acc: number, op: number[]) => [...get(acc), ...lane(0), ...get(acc), ...lane(1), ...op, ...get(acc), ...lane(2), ...op, ...get(acc), ...lane(3), ...op];
+  const vecK = (k: number) => codeVec([...get(x)], get(vr), get(vz), 16 * k);
+  const body = doWhile(
+    [
+      // statistics of the row
+      ...f32x4Const(0), ...set(amx), ...f32x4Const(0), ...set(amn), ...i32c(0), ...set(i),
+      ...doWhile(
+        [
+          ...get(x), ...get(i), ...add, ...vload(), ...set(v),
+          ...get(amx), ...get(v), ...(asym ? [] : fabs), ...fpmax, ...set(amx),
+          ...(asym ? [...get(amn), ...get(v), ...fpmin, ...set(amn)] : []),
+          ...get(i), ...i32c(16), ...add, ...set(i),
+        ],
+        [...get(i), ...get(cols), ...i32c(4), ...mul32, ...ltu],
+      ),
+      ...hred(amx, fmax), ...set(hi),
+      ...(asym ? [...hred(amn, fmin), ...set(lo)] : []),
+      // s, r, z
+      ...get(hi), ...(asym ? [...get(lo), ...fsubS] : []), ...get(qmax), ...fdivS, ...set(s),
+      ...f32c(1), ...get(s), ...get(s), ...f32c(0), ...feqS, 0x1b, ...set(s),
+      ...f32c(1), ...get(s), ...fdivS, ...set(r),
+      ...(asym ? [...get(lo), ...fnegS, ...get(r), ...fmulS, ...f32c(0), ...fmax, ...get(qmax), ...fmin, ...fnearestS, ...set(z)] : [...f32c(0), ...set(z)]),
+      ...get(sO), ...get(rowIdx), ...i32c(4), ...mul32, ...add, ...get(s), 0x38, 2, 0,
+      ...get(zO), ...get(rowIdx), ...i32c(4), ...mul32, ...add, ...get(z), 0x38, 2, 0,
+      ...get(r), ...f32splat, ...set(vr),
+      ...get(qmax), 0xa8, ...simd(0x0f), ...set(vlo), // vlo holds the i8x16 qmax splat for the unsigned clamp
+      ...get(z), 0xa8, ...i32c(0x4b400000), ...sub, ...simd(0x11), ...set(vz),
+      // codes of the row
+      ...i32c(0), ...set(i),
+      ...doWhile(
+        [
+          ...get(out), ...get(i), ...add,
+          ...codes16(vecK, asym, vlo),
+          ...vstore(),
+          ...get(x), ...i32c(64), ...add, ...set(x),
+          ...get(i), ...i32c(16), ...add, ...set(i),
+        ],
+        [...get(i), ...get(cols), ...ltu],
+      ),
+      ...get(out), ...get(cols), ...add, ...set(out),
+      ...get(rowIdx), ...i32c(1), ...add, ...set(rowIdx),
+    ],
+    [...get(rowIdx), ...get(rows), ...ltu],
+  );
+  return {
+    name: asym ? "quantRowsAsym" : "quantRowsSym",
+    params: [I32, I32, I32, I32, F32, F32, I32, I32],
+    results: [],
+    locals: [I32, I32, V128, V128, V128, V128, V128, V128, V128, F32, F32, F32, F32, F32],
+    body,
+  };
 }
 
 // pack(in, out, nOut): 32 codes -> 16 bytes: (c[2k] & 15) | (c[2k+1] & 15) << 4
@@ -295,12 +406,16 @@ export interface QuantKernels {
   statsColsAsym(x: number, rows: number, rowBytes: number, mx: number, mn: number): void;
   statsFlatSym(x: number, nBytes: number, out: number): void;
   statsFlatAsym(x: number, nBytes: number, out: number): void;
-  quantColsS(x: number, out: number, rows: number, cols: number, r: number, lo: number, hi: number, z: number): void;
-  quantColsU(x: number, out: number, rows: number, cols: number, r: number, lo: number, hi: number, z: number): void;
-  /** Symmetric: per-column reciprocals at `r`, scalar bounds and `zi`. */
-  quantColsSR(x: number, out: number, rows: number, cols: number, r: number, lo: number, hi: number, zi: number): void;
-  quantFlatS(x: number, out: number, n: number, r: number, lo: number, hi: number, zi: number): void;
-  quantFlatU(x: number, out: number, n: number, r: number, lo: number, hi: number, zi: number): void;
+  quantColsS(x: number, out: number, rows: number, cols: number, r: number, zi: number, qmax: number): void;
+  quantColsU(x: number, out: number, rows: number, cols: number, r: number, zi: number, qmax: number): void;
+  /** Symmetric (z = 0): only per-column reciprocals at `r`. */
+  quantColsSR(x: number, out: number, rows: number, cols: number, r: number, zi: number, qmax: number): void;
+  quantFlatS(x: number, out: number, n: number, r: number, zi: number, qmax: number): void;
+  quantFlatU(x: number, out: number, n: number, r: number, zi: number, qmax: number): void;
+  colParamsSym(mx: number, mn: number, n: number, qmin: number, qmax: number, r: number, lo: number, hi: number, zi: number, s: number, z: number): void;
+  colParamsAsym(mx: number, mn: number, n: number, qmin: number, qmax: number, r: number, lo: number, hi: number, zi: number, s: number, z: number): void;
+  quantRowsSym(x: number, out: number, rows: number, cols: number, qmin: number, qmax: number, s: number, z: number): void;
+  quantRowsAsym(x: number, out: number, rows: number, cols: number, qmin: number, qmax: number, s: number, z: number): void;
   pack(inp: number, out: number, nOut: number): void;
   unpackS(inp: number, out: number, nIn: number): void;
   unpackU(inp: number, out: number, nIn: number): void;
@@ -319,6 +434,7 @@ export function quantKernels(): QuantKernels | null {
     const bytes = assemble([
       statsCols(false), statsCols(true), statsFlat(false), statsFlat(true),
       quantCols(false, false), quantCols(true, false), quantCols(false, true), quantFlat(false), quantFlat(true),
+      colParams(false), colParams(true), quantRows(false), quantRows(true),
       pack(), unpack(true), unpack(false),
       deqCols(false), deqCols(true), deqFlat(false), deqFlat(true),
     ]);
