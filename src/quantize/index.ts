@@ -12,6 +12,8 @@ export {
   packNibbles,
   unpackNibbles,
   codesOf,
+  type QuantImpl,
+  type QuantRun,
   type Granularity,
   type QuantizeOptions,
   type QuantizedTensor,
@@ -38,4 +40,5 @@ export { smoothingFactors, smooth, smoothActivations, smoothWeights, smoothedAbs
 export { outlierMask, decompose, llmInt8Activations, llmInt8Matmul } from "./llmint8.js";
 export { gptqQuantize, type GptqOptions } from "./gptq.js";
 export { sqnrDb, fromSums, SqnrRecorder, type SqnrRow, type QuantizedCall } from "./sqnr.js";
+export { simdApplies } from "./simd.js";
 export { quantizedModelBytes, isLinearWeight, type ModelBytes, type ShapedParams } from "./bytes.js";

@@ -124,8 +124,9 @@ export function label(s: Scheme): string {
   const W = `W${w?.bits ?? 8}`;
   const WA = `${W}A${a?.bits ?? 8}`;
   const extras: string[] = [];
-  const defSymW = s.name === "w4" || s.name === "w4-group" || s.name === "gptq" ? false : true;
-  if (w && w.symmetric !== defSymW) extras.push(w.symmetric ? "sym" : "asym");
+  // Weight symmetry is marked where it differs from the usual convention for its width
+  // (absmax at 5–8 bits, zero-point at 2–4), so equal labels always mean equal formats.
+  if (w && w.symmetric !== w.bits > 4) extras.push(w.symmetric ? "sym" : "asym");
   if (a && !a.symmetric) extras.push("asym act");
   if (s.name !== "fp32" && !skipsHead(s)) extras.push("+head");
   const tail = extras.length ? ` (${extras.join(", ")})` : "";

@@ -241,3 +241,26 @@ test("quantizedModelBytes: exact byte count of a tiny model", () => {
   const m = new Map([["h.0.attn.qkv.w", tf.zeros([d, 3 * d])]]);
   assert.equal(quantizedModelBytes(m, { name: "w4-group", groupSize: 32 }).total, q.bytes);
 });
+
+test("labels distinguish formats that differ only in bits or symmetry", () => {
+  const ls = [
+    { name: "w4" },
+    { name: "w8", wBits: 4 },
+    { name: "w4", wSymmetric: true },
+    { name: "w8" },
+    { name: "w4", wBits: 8 },
+    { name: "w8a8-vector", aBits: 6 },
+    { name: "w8a8-vector", aSymmetric: false },
+    { name: "w8", skipHead: false },
+  ].map((s) => label(s as Scheme));
+  assert.deepEqual(ls, [
+    "W4 per-channel",
+    "W4 per-channel (sym)",
+    "W4 per-channel (sym)",
+    "W8 per-channel",
+    "W8 per-channel (asym)",
+    "W8A6 vector-wise",
+    "W8A8 vector-wise (asym act)",
+    "W8 per-channel (+head)",
+  ]);
+});
