@@ -1,6 +1,8 @@
 /**
- * Real integer quantization of float32 data in plain typed-array loops (no tfjs): codes are stored
- * in `Int8Array`/`Uint8Array`, 2–4-bit codes packed two per byte, and the byte count is exact.
+ * Real integer quantization of float32 data without tfjs: codes are stored in `Int8Array`/`Uint8Array`,
+ * 2–4-bit codes packed two per byte, and the byte count is exact. Two implementations give identical
+ * results: the scalar typed-array loops below (the reference, any shape) and WebAssembly SIMD kernels
+ * (`simd.ts`/`wasm.ts`, used automatically when the column count is divisible by 32).
  *
  * ## The quantizer (shared bit for bit with the tfjs fake-quant path in `fake.ts`)
  * Every element belongs to one *block* that shares a scale `s` (and a zero point `z`); the block is

@@ -170,7 +170,7 @@ export function dequantizeSimd(q: QuantizedTensor, res: Float32Array): Float32Ar
   const chunkRows = g === "group" ? q.groupSize! : Math.max(1, Math.floor(CHUNK / cols));
   const A = arena(k, cols, chunkRows * cols);
   const unsigned = !q.symmetric;
-  const deqCols = unsigned ? k.deqColsU : k.deqColsS;
+  const deqCols = unsigned ? k.deqColsU : k.deqColsSN;
   const deqFlat = unsigned ? k.deqFlatU : k.deqFlatS;
   const src = new Uint8Array(q.codes.buffer, q.codes.byteOffset, q.codes.byteLength);
   const sc = q.scales, zp = q.zeroPoints;

@@ -333,11 +333,12 @@ function unpack(signed: boolean): Fn {
 
 // ---- dequantize ---------------------------------------------------------------------------------
 // deqCols(codes, out, rows, cols, s, z): out = (q − z)·s with per-column s, z; 8 codes per step
-function deqCols(unsigned: boolean): Fn {
+// The "N" variant (symmetric, z = 0) skips the zero-point load and subtraction.
+function deqCols(unsigned: boolean, noZero = false): Fn {
   const [codes, out, rows, cols, s, z, c, cf, h] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const half = (ext: number[], off: number) => [
     ...get(out), ...get(cf), ...add,
-    ...get(h), ...ext, ...convertS, ...get(z), ...get(cf), ...add, ...vload(off), ...fsub, ...get(s), ...get(cf), ...add, ...vload(off), ...fmul,
+    ...get(h), ...ext, ...convertS, ...(noZero ? [] : [...get(z), ...get(cf), ...add, ...vload(off), ...fsub]), ...get(s), ...get(cf), ...add, ...vload(off), ...fmul,
     ...vstore(off),
   ];
   const body = doWhile(
@@ -358,7 +359,7 @@ function deqCols(unsigned: boolean): Fn {
     ],
     [...get(rows)],
   );
-  return { name: unsigned ? "deqColsU" : "deqColsS", params: [I32, I32, I32, I32, I32, I32], results: [], locals: [I32, I32, V128], body };
+  return { name: (unsigned ? "deqColsU" : "deqColsS") + (noZero ? "N" : ""), params: [I32, I32, I32, I32, I32, I32], results: [], locals: [I32, I32, V128], body };
 }
 
 // deqFlat(codes, out, n, s, z): scalar params; 8 codes per step
@@ -421,6 +422,8 @@ export interface QuantKernels {
   unpackU(inp: number, out: number, nIn: number): void;
   deqColsS(codes: number, out: number, rows: number, cols: number, s: number, z: number): void;
   deqColsU(codes: number, out: number, rows: number, cols: number, s: number, z: number): void;
+  /** Symmetric: `out = q·s` (the zero-point argument is ignored). */
+  deqColsSN(codes: number, out: number, rows: number, cols: number, s: number, z: number): void;
   deqFlatS(codes: number, out: number, n: number, s: number, z: number): void;
   deqFlatU(codes: number, out: number, n: number, s: number, z: number): void;
 }
@@ -436,7 +439,7 @@ export function quantKernels(): QuantKernels | null {
       quantCols(false, false), quantCols(true, false), quantCols(false, true), quantFlat(false), quantFlat(true),
       colParams(false), colParams(true), quantRows(false), quantRows(true),
       pack(), unpack(true), unpack(false),
-      deqCols(false), deqCols(true), deqFlat(false), deqFlat(true),
+      deqCols(false), deqCols(true), deqCols(false, true), deqFlat(false), deqFlat(true),
     ]);
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
     cached = inst.exports as unknown as QuantKernels;
