@@ -15,6 +15,9 @@
  * result is the same as this unblocked loop. No act-order. The quantizer is this package's (`int.ts`):
  * per-column (per output channel) absmax or zero-point with round-half-to-even, so GPTQ and RTN
  * differ only in the error compensation. Per-channel scales come from the original W, as in the reference.
+ * Group scales come from the group's current (error-updated) rows; the reference reads them from a copy
+ * lacking the pending updates of its current 128-row block, which is the same when groups start at
+ * block starts (g = 128) and slightly different for g < 128.
  * Arithmetic is float64; the returned dequantized weights are float32.
  */
 import { codeRange, ROUND_MAGIC_F64 } from "./rounding.js";
