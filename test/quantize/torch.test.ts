@@ -46,9 +46,10 @@ test("GPTQ matches a torch implementation of the reference's blocked algorithm (
     if (ref.skip) return t.skip(ref.skip);
     const got = gptqQuantize(w, rows, cols, xtx, T, groupSize ? { bits: 3, symmetric: false, granularity: "group", groupSize } : { bits: 3, symmetric: false, granularity: "channel" });
     // Float64 in both, but the blocked and unblocked updates sum in different orders, so a value sitting on a
-    // rounding boundary can flip to the neighbouring code: require all but a handful to agree exactly.
+    // rounding boundary could flip to the neighbouring code: allow a handful (0 of 3840 differ at the time of writing).
     let differ = 0;
     for (let i = 0; i < got.length; i++) if (Math.abs(got[i]! - ref.q[i]!) > 1e-5) differ++;
-    assert.ok(differ <= got.length * 0.005, `${differ} of ${got.length} GPTQ weights differ from torch (groupSize ${groupSize})`);
+    if (process.env.QUANTSCOPE_VERBOSE) console.log(`GPTQ vs torch, groupSize ${groupSize}: ${differ} of ${got.length} differ`);
+    assert.ok(differ <= 4, `${differ} of ${got.length} GPTQ weights differ from torch (groupSize ${groupSize})`);
   }
 });
