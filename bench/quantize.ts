@@ -76,6 +76,12 @@ export async function benchQuantize(opts: QuantizeBenchOptions = {}): Promise<Be
     const fs = time(() => void quantizeTensor(x, shape, o), reps);
     rows.push({ bench: "quantize", case: `quantize ${name}, new buffers`, value: gb / fs, unit: "GB/s", baseline_ratio: gb / fs / copyFresh });
   }
+  // The scalar JS reference path on two cases, to show what the SIMD kernels buy.
+  for (const [name, o] of [cases[1]!, cases[4]!]) {
+    const q = quantizeTensor(x, shape, o, { impl: "js" });
+    const js = time(() => quantizeTensor(x, shape, o, { impl: "js", into: q }), Math.min(reps, 3));
+    rows.push({ bench: "quantize", case: `quantize ${name}, scalar JS path, into existing buffers`, value: gb / js, unit: "GB/s", baseline_ratio: gb / js / copy });
+  }
   return rows;
 }
 

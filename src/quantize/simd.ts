@@ -175,11 +175,11 @@ export function dequantizeSimd(q: QuantizedTensor, res: Float32Array): Float32Ar
   const src = new Uint8Array(q.codes.buffer, q.codes.byteOffset, q.codes.byteLength);
   const sc = q.scales, zp = q.zeroPoints;
   const F = A.F32;
+  // Native typed-array copies (Uint8 zero points convert to float32 in the copy).
   const setCols = (base: number) => {
-    for (let c = 0; c < cols; c++) {
-      F[(A.r >> 2) + c] = sc[base + c]!;
-      F[(A.z >> 2) + c] = zp ? zp[base + c]! : 0;
-    }
+    F.set(sc.subarray(base, base + cols), A.r >> 2);
+    if (zp) F.set(zp.subarray(base, base + cols), A.z >> 2);
+    else F.fill(0, A.z >> 2, (A.z >> 2) + cols);
   };
   if (g === "channel") setCols(0);
   for (let r0 = 0, chunk = 0; r0 < rows; r0 += chunkRows, chunk++) {
