@@ -36,7 +36,7 @@ export interface SchemeLinearOptions {
 export const SMOOTHQUANT_DEFAULT_SITES: readonly string[] = ["attn.qkv", "mlp.in"];
 
 interface CachedWeight {
-  /** The float weights in the quantizer's domain (smoothed for SmoothQuant). */
+  /** The float weights in the quantizer's domain (smoothed for SmoothQuant); aliases `wq` when not needed. */
   readonly w: tf.Tensor2D;
   /** Their quantized (dequantized-to-float) values. */
   readonly wq: tf.Tensor2D;
@@ -63,6 +63,10 @@ export function schemeLinear(scheme: Scheme, calib?: Calibration, opts: SchemeLi
   const cache = new Map<string, CachedWeight>();
   const wf = weightFormat(scheme);
   const af = activationFormat(scheme);
+  // A float copy of each weight is kept only where it is used (LLM.int8's outlier product, SQNR observers);
+  // otherwise `w` aliases `wq` and the cache holds one tensor per weight.
+  const keepFloat = !!opts.observe || scheme.name === "llm-int8";
+  const floatCopy = (w: tf.Tensor2D, wq: tf.Tensor2D) => (keepFloat ? tf.keep(tf.clone(w)) : wq);
 
   /** Quantizes `call.w` per the scheme (once per name). Runs outside any caller tidy via tf.keep. */
   const weightsFor = (call: LinearCall): CachedWeight => {
@@ -78,20 +82,24 @@ export function schemeLinear(scheme: Scheme, calib?: Calibration, opts: SchemeLi
 
     function build(w: tf.Tensor2D): CachedWeight {
       switch (scheme.name) {
-        case "fp8":
-          return { w: tf.keep(tf.clone(w)), wq: tf.keep(fakeFp8(w, scheme.format)) };
+        case "fp8": {
+          const wq = tf.keep(fakeFp8(w, scheme.format));
+          return { w: floatCopy(w, wq), wq };
+        }
         case "smoothquant": {
           const sites = scheme.sites ?? SMOOTHQUANT_DEFAULT_SITES;
           const st = statsFor(calib, call.name, "SmoothQuant");
           if (!sites.includes(call.site)) {
-            return { w: tf.keep(tf.clone(w)), wq: tf.keep(fakeQuant(w, wf!)), aAbsmax: st.absmax, aMin: st.min, aMax: st.max };
+            const wq = tf.keep(fakeQuant(w, wf!));
+            return { w: floatCopy(w, wq), wq, aAbsmax: st.absmax, aMin: st.min, aMax: st.max };
           }
           const wRow = tf.max(tf.abs(w), 1).dataSync() as Float32Array;
           const s = smoothingFactors(st.channelAbsmax, wRow, scheme.alpha);
           const sT = tf.tensor1d(s);
           const ws = tf.mul(w, tf.reshape(sT, [-1, 1])) as tf.Tensor2D;
           const absmax = smoothedAbsmax(st.channelAbsmax, s);
-          return { w: tf.keep(ws), wq: tf.keep(fakeQuant(ws, wf!)), s: tf.keep(sT), aAbsmax: absmax, aMin: -absmax, aMax: absmax };
+          const wq = tf.keep(fakeQuant(ws, wf!));
+          return { w: keepFloat ? tf.keep(ws) : wq, wq, s: tf.keep(sT), aAbsmax: absmax, aMin: -absmax, aMax: absmax };
         }
         case "gptq": {
           const st = statsFor(calib, call.name, "GPTQ");
@@ -101,16 +109,19 @@ export function schemeLinear(scheme: Scheme, calib?: Calibration, opts: SchemeLi
             ...wf!,
             dampening: scheme.dampening ?? 0.01,
           });
-          return { w: tf.keep(tf.clone(w)), wq: tf.keep(tf.tensor2d(q, [rows, cols])) };
+          const wq = tf.keep(tf.tensor2d(q, [rows, cols]));
+          return { w: floatCopy(w, wq), wq };
         }
         case "w8a8-tensor": {
           const wq = tf.keep(fakeQuant(w, wf!));
-          if (scheme.mode === "dynamic") return { w: tf.keep(tf.clone(w)), wq };
+          if (scheme.mode === "dynamic") return { w: floatCopy(w, wq), wq };
           const st = statsFor(calib, call.name, "static W8A8");
-          return { w: tf.keep(tf.clone(w)), wq, aAbsmax: st.absmax, aMin: st.min, aMax: st.max };
+          return { w: floatCopy(w, wq), wq, aAbsmax: st.absmax, aMin: st.min, aMax: st.max };
         }
-        default:
-          return { w: tf.keep(tf.clone(w)), wq: wf ? tf.keep(fakeQuant(w, wf)) : tf.keep(tf.clone(w)) };
+        default: {
+          const wq = tf.keep(wf ? fakeQuant(w, wf) : tf.clone(w));
+          return { w: floatCopy(w, wq), wq };
+        }
       }
     }
   };
@@ -171,7 +182,7 @@ export function schemeLinear(scheme: Scheme, calib?: Calibration, opts: SchemeLi
 
   const clear = () => {
     for (const e of cache.values()) {
-      e.w.dispose();
+      if (e.w !== e.wq) e.w.dispose();
       e.wq.dispose();
       e.s?.dispose();
     }

@@ -46,13 +46,16 @@ test("every scheme drives the micro transformer's forward pass; 8-bit schemes st
     rec.dispose();
     lin.dispose();
   }
-  // Repeated evaluation under one scheme does not leak tensors (the cache is filled on the first pass).
+  // Repeated evaluation under one scheme does not leak tensors (the cache is filled on the first pass),
+  // and dispose() frees the cache.
+  const base = tf.memory().numTensors;
   const lin = schemeLinear({ name: "llm-int8", threshold: 6 });
   model.loss(evalBatch, { linear: lin }).dispose();
   const n0 = tf.memory().numTensors;
   for (let i = 0; i < 3; i++) model.loss(evalBatch, { linear: lin }).dispose();
   assert.equal(tf.memory().numTensors, n0);
   lin.dispose();
+  assert.equal(tf.memory().numTensors, base);
   // Byte count over the real parameter map: W8 shrinks the block linears about 4x; total matches the parameter count in float.
   const bytes = quantizedModelBytes(model.params, { name: "w8" });
   assert.equal(bytes.float32, 4 * parameterCount(CONFIGS.micro));
