@@ -24,6 +24,12 @@ export interface CalibStats {
   readonly tokens: number;
   /** `Σ_t x_t x_tᵀ`, row-major `[in, in]`, when requested (GPTQ's `H = 2/n · Σ x xᵀ` divides by `tokens`). */
   readonly xtx?: Float32Array;
+  /**
+   * Percentiles of `|X|` when requested, keyed by the percentile as written (`"99.99"`), for clipped
+   * static ranges. Exact over the values kept (all of them up to `percentileSample`, then a uniform
+   * reservoir sample of that size).
+   */
+  readonly absPercentiles?: Readonly<Record<string, number>>;
 }
 
 /** Calibration statistics by weight name (`LinearCall.name`). */
@@ -34,6 +40,10 @@ export interface CalibrateOptions {
   readonly base?: LinearImpl;
   /** Also accumulate `Σ x xᵀ` (for GPTQ): true for every layer, or a predicate on the call. */
   readonly hessian?: boolean | ((call: LinearCall) => boolean);
+  /** Percentiles of `|X|` to report per layer, e.g. `[99.9, 99.99, 99.999]` (reads activations back each call). */
+  readonly percentiles?: readonly number[];
+  /** Values kept per layer for percentiles (default 2^20); beyond it a deterministic reservoir sample. */
+  readonly percentileSample?: number;
 }
 
 /** A recording `LinearImpl` plus the means to read what it saw. */
@@ -52,6 +62,18 @@ interface Running {
   max: tf.Scalar;
   xtx?: tf.Tensor2D;
   tokens: number;
+  /** Reservoir of |x| values for percentiles, and how many values were offered to it. */
+  sample?: Float32Array;
+  kept?: number;
+  seen?: number;
+}
+
+/** Percentile p (0–100) of sorted values, nearest-rank on `(n − 1)·p/100` with linear interpolation. */
+export function percentileOfSorted(sorted: Float32Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  const pos = ((sorted.length - 1) * p) / 100;
+  const lo = Math.floor(pos), hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
 /** Starts a calibration; see the module comment. */
@@ -63,6 +85,22 @@ export function calibrate(opts: CalibrateOptions = {}): Calibrator {
     const kept = tf.keep(next);
     old?.dispose();
     return kept;
+  };
+  const cap = opts.percentileSample ?? 1 << 20;
+  let seed = 0x9e3779b9;
+  const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  /** Algorithm R reservoir sampling: every value seen has the same chance cap/seen of being kept. */
+  const addSample = (r: Running, v: Float32Array) => {
+    r.sample ??= new Float32Array(cap);
+    r.kept ??= 0;
+    r.seen ??= 0;
+    for (let i = 0; i < v.length; i++, r.seen++) {
+      if (r.kept < cap) r.sample[r.kept++] = v[i]!;
+      else {
+        const j = Math.floor(rand() * (r.seen + 1));
+        if (j < cap) r.sample[j] = v[i]!;
+      }
+    }
   };
   const linear: LinearImpl = (call) => {
     tf.tidy(() => {
@@ -80,6 +118,7 @@ export function calibrate(opts: CalibrateOptions = {}): Calibrator {
         r.xtx = swap(r.xtx, r.xtx ? tf.add(r.xtx, h) : h);
       }
       r.tokens += x.shape[0];
+      if (opts.percentiles?.length) addSample(r, tf.abs(x).dataSync() as Float32Array);
       state.set(call.name, r);
     });
     return base(call);
@@ -94,7 +133,12 @@ export function calibrate(opts: CalibrateOptions = {}): Calibrator {
         const max = (await r.max.data())[0]!;
         const absmax = Math.max(Math.abs(min), Math.abs(max));
         const xtx = r.xtx ? Float32Array.from(await r.xtx.data()) : undefined;
-        out.set(name, { absmax, min, max, channelAbsmax, tokens: r.tokens, ...(xtx ? { xtx } : {}) });
+        let absPercentiles: Record<string, number> | undefined;
+        if (r.sample && opts.percentiles) {
+          const sorted = r.sample.slice(0, r.kept).sort();
+          absPercentiles = Object.fromEntries(opts.percentiles.map((p) => [String(p), percentileOfSorted(sorted, p)]));
+        }
+        out.set(name, { absmax, min, max, channelAbsmax, tokens: r.tokens, ...(xtx ? { xtx } : {}), ...(absPercentiles ? { absPercentiles } : {}) });
       }
       return out;
     },

@@ -116,7 +116,11 @@ export function schemeLinear(scheme: Scheme, calib?: Calibration, opts: SchemeLi
           const wq = tf.keep(fakeQuant(w, wf!));
           if (scheme.mode === "dynamic") return { w: floatCopy(w, wq), wq };
           const st = statsFor(calib, call.name, "static W8A8");
-          return { w: floatCopy(w, wq), wq, aAbsmax: st.absmax, aMin: st.min, aMax: st.max };
+          if (scheme.clipPercentile === undefined) return { w: floatCopy(w, wq), wq, aAbsmax: st.absmax, aMin: st.min, aMax: st.max };
+          const p = st.absPercentiles?.[String(scheme.clipPercentile)];
+          if (p === undefined) throw new Error(`static W8A8 with clipPercentile ${scheme.clipPercentile} needs calibrate({ percentiles: [${scheme.clipPercentile}] })`);
+          // Clipped symmetric range [−p, p]; an asymmetric variant clips min/max to the same magnitude.
+          return { w: floatCopy(w, wq), wq, aAbsmax: p, aMin: Math.max(st.min, -p), aMax: Math.min(st.max, p) };
         }
         default: {
           const wq = tf.keep(wf ? fakeQuant(w, wf) : tf.clone(w));

@@ -40,8 +40,12 @@ export type Scheme =
   | ({ readonly name: "w4" } & WeightOptions)
   /** Weight-only, group-wise along the input dimension, 4-bit asymmetric by default. */
   | ({ readonly name: "w4-group"; readonly groupSize: 32 | 64 | 128 } & WeightOptions)
-  /** Per-tensor weights and per-tensor activations; activation scale calibrated (static) or per batch (dynamic). */
-  | ({ readonly name: "w8a8-tensor"; readonly mode: "static" | "dynamic" } & ActivationOptions)
+  /**
+   * Per-tensor weights and per-tensor activations; activation scale calibrated (static) or per batch
+   * (dynamic). Static only: `clipPercentile` (e.g. 99.99) uses that percentile of calibration |X| as
+   * the range instead of the max (needs `calibrate({ percentiles: [99.99] })`), clipping the rest.
+   */
+  | ({ readonly name: "w8a8-tensor"; readonly mode: "static" | "dynamic"; readonly clipPercentile?: number } & ActivationOptions)
   /** Vector-wise: per-token activations × per-channel weights, dynamic (the paper's main scheme). */
   | ({ readonly name: "w8a8-vector" } & ActivationOptions)
   /** LLM.int8(): vector-wise, plus input columns with any |x| ≥ threshold computed in float. */
@@ -139,7 +143,7 @@ export function label(s: Scheme): string {
     case "w4-group":
       return `${W} g${s.groupSize}${tail}`;
     case "w8a8-tensor":
-      return `${WA} per-tensor ${s.mode}${tail}`;
+      return `${WA} per-tensor ${s.mode}${s.mode === "static" && s.clipPercentile !== undefined ? ` p${s.clipPercentile}` : ""}${tail}`;
     case "w8a8-vector":
       return `${WA} vector-wise${tail}`;
     case "llm-int8":

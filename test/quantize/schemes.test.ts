@@ -264,3 +264,21 @@ test("labels distinguish formats that differ only in bits or symmetry", () => {
     "W8 per-channel (+head)",
   ]);
 });
+
+test("percentile calibration and clipped static W8A8", async () => {
+  const w = tf.tensor2d([[1]]);
+  const cal = calibrate({ percentiles: [50, 99, 100] });
+  // |x| = 0, 1, …, 100 over two calls
+  cal.linear(call("p.w", tf.tensor2d(Array.from({ length: 51 }, (_, i) => [i]), [51, 1]), w));
+  cal.linear(call("p.w", tf.tensor2d(Array.from({ length: 50 }, (_, i) => [-(51 + i)]), [50, 1]), w));
+  const c = await cal.finish();
+  // 101 sorted values 0…100: percentile p sits at position 100·p/100 = p
+  assert.deepEqual(c.get("p.w")!.absPercentiles, { "50": 50, "99": 99, "100": 100 });
+  // clip at the 50th percentile: range [-50, 50] -> scale 50/127; 100 is clipped to 50
+  const lin = schemeLinear({ name: "w8a8-tensor", mode: "static", clipPercentile: 50 }, c);
+  const y = lin(call("p.w", tf.tensor2d([[100], [-100]]), w)).dataSync();
+  assert.ok(Math.abs(y[0]! - 50) < 1e-4 && Math.abs(y[1]! + 50) < 1e-4, `clipped outputs ${y}`);
+  assert.throws(() => schemeLinear({ name: "w8a8-tensor", mode: "static", clipPercentile: 99.9 }, c)(call("p.w", tf.tensor2d([[1]]), w)), /percentiles/);
+  assert.equal(label({ name: "w8a8-tensor", mode: "static", clipPercentile: 99.99 }), "W8A8 per-tensor static p99.99");
+  cal.dispose();
+});
