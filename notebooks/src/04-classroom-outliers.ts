@@ -19,7 +19,7 @@ await selectBackend();
 // Quantize `x` below. (Use `Math.round`; none of these values lands exactly on a .5.)
 
 // %%
-const x = [0.5, -1.2, 2.54, 0.01];
+const x = [0.5, -1.2, 2.54, 0.013];
 // BEGIN SOLUTION
 const scale = Math.max(...x.map(Math.abs)) / 127;
 const codes = x.map((v) => Math.round(v / scale));
@@ -30,7 +30,7 @@ const reference = quantizeTensor(Float32Array.from(x), [1, 4], { bits: 8, symmet
 checkClose("1a scale", scale, Math.max(...x.map(Math.abs)) / 127, "The scale maps the largest magnitude, 2.54, to code 127.");
 
 // %%
-checkArray("1b codes", codes, Array.from(codesOf(reference)), "code = round(x / scale); 2.54 should become 127 and 0.01 should become 0.");
+checkArray("1b codes", codes, Array.from(codesOf(reference)), "code = round(x / scale); 2.54 should become 127 and 0.013 should become 1.");
 
 // %% [markdown]
 // ## 2. Kurtosis: how heavy are the tails?
