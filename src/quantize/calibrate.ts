@@ -10,6 +10,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { floatLinear, type LinearCall, type LinearImpl } from "../model/linear.js";
+import type { Scheme } from "./schemes.js";
 
 /** Calibration statistics of one linear layer's input. */
 export interface CalibStats {
@@ -151,6 +152,19 @@ export function calibrate(opts: CalibrateOptions = {}): Calibrator {
       }
       state.clear();
     },
+  };
+}
+
+/**
+ * The calibration options a list of schemes needs: the Hessian when any is GPTQ, and the percentiles
+ * that static schemes clip at. Pass to {@link calibrate} before a sweep.
+ */
+export function calibrateOptionsFor(schemes: readonly Scheme[], base?: LinearImpl): CalibrateOptions {
+  const percentiles = [...new Set(schemes.flatMap((s) => (s.name === "w8a8-tensor" && s.mode === "static" && s.clipPercentile !== undefined ? [s.clipPercentile] : [])))];
+  return {
+    ...(base ? { base } : {}),
+    ...(schemes.some((s) => s.name === "gptq") ? { hessian: true } : {}),
+    ...(percentiles.length ? { percentiles } : {}),
   };
 }
 

@@ -35,7 +35,7 @@ export {
   type ActivationOptions,
 } from "./schemes.js";
 export { schemeLinear, fakeFp8, SMOOTHQUANT_DEFAULT_SITES, type SchemeLinear, type SchemeLinearOptions } from "./linear.js";
-export { calibrate, statsFor, percentileOfSorted, type Calibration, type CalibStats, type Calibrator, type CalibrateOptions } from "./calibrate.js";
+export { calibrate, calibrateOptionsFor, statsFor, percentileOfSorted, type Calibration, type CalibStats, type Calibrator, type CalibrateOptions } from "./calibrate.js";
 export { smoothingFactors, smooth, smoothActivations, smoothWeights, smoothedAbsmax, rowAbsmax } from "./smoothquant.js";
 export { outlierMask, decompose, llmInt8Activations, llmInt8Matmul } from "./llmint8.js";
 export { gptqQuantize, type GptqOptions } from "./gptq.js";

@@ -282,3 +282,9 @@ test("percentile calibration and clipped static W8A8", async () => {
   assert.equal(label({ name: "w8a8-tensor", mode: "static", clipPercentile: 99.99 }), "W8A8 per-tensor static p99.99");
   cal.dispose();
 });
+
+test("calibrateOptionsFor asks for what the schemes need", async () => {
+  const { calibrateOptionsFor } = await import("../../src/quantize/calibrate.js");
+  assert.deepEqual(calibrateOptionsFor(PAPER_SCHEMES), {});
+  assert.deepEqual(calibrateOptionsFor([...PAPER_SCHEMES, { name: "gptq" }, { name: "w8a8-tensor", mode: "static", clipPercentile: 99.99 }]), { hessian: true, percentiles: [99.99] });
+});
