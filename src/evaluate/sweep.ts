@@ -3,7 +3,7 @@ import type { Dataset } from "../data/dataset.js";
 import { builtinDataset } from "../data/dataset.js";
 import type { TransformerConfig } from "../model/config.js";
 import { Transformer } from "../model/transformer.js";
-import { calibrate } from "../quantize/calibrate.js";
+import { calibrate, calibrateOptionsFor } from "../quantize/calibrate.js";
 import { schemeLinear } from "../quantize/linear.js";
 import { activationFormat, label, needsCalibration, weightFormat, type Scheme } from "../quantize/schemes.js";
 import { SqnrRecorder } from "../quantize/sqnr.js";
@@ -145,7 +145,7 @@ export async function quantizeAndEvaluate(
 ): Promise<QuantRow[]> {
   const rows: QuantRow[] = [];
   const float = await evaluate(model, windows, { task });
-  const calibrator = calibrate();
+  const calibrator = calibrate(calibrateOptionsFor(schemes));
   if (schemes.some(needsCalibration)) for (const b of calibrationWindows) model.loss(b, { linear: calibrator.linear }).dispose();
   const calib = await calibrator.finish();
   calibrator.dispose();
@@ -154,7 +154,9 @@ export async function quantizeAndEvaluate(
     const a = activationFormat(scheme);
     const base = { run, recipeLabel, scheme: label(scheme), weightBits: w?.bits ?? null, activationBits: a?.bits ?? null, granularity: granularityOf(scheme) };
     const sqnr = new SqnrRecorder();
-    const q: Evaluation = await evaluate(model, windows, { linear: schemeLinear(scheme, calib, { observe: sqnr.observe }), task });
+    const linear = schemeLinear(scheme, calib, { observe: sqnr.observe });
+    const q: Evaluation = await evaluate(model, windows, { linear, task });
+    linear.dispose();
     for (const metric of EVAL_METRICS) {
       const f = float[metric], v = q[metric];
       if (f === null || v === null) continue;
