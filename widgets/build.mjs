@@ -67,6 +67,13 @@ await build({
   outfile: join(out, "jlservices.js"),
   define: { ...common.define, "process.env.NODE_ENV": '"production"' },
 });
+// anywidget's front end (an AMD module, devDependency) so pages here can also render anywidget-mode
+// widgets; JupyterLab / VS Code bring their own.
+try {
+  copyFileSync(require.resolve("anywidget"), join(out, "anywidget.js"));
+} catch {
+  /* optional */
+}
 writeFileSync(join(out, "version.json"), JSON.stringify({ name: "quantscope-widgets", version: pkg.version }) + "\n");
 
 const kb = (f) => `${(statSync(join(out, f)).size / 1024).toFixed(0)} kB`;

@@ -47,6 +47,7 @@ let prefix = "";
 let kernelName = "";
 let jupyter: JupyterServer | undefined;
 let page: Page;
+let webUrl = "";
 let cleanup: () => Promise<void> = async () => {};
 
 before(async () => {
@@ -60,6 +61,7 @@ before(async () => {
   kernelName = inst[1];
   jupyter = await startJupyterServer([inst[0]]);
   const web = await serve({ "/": join(ROOT, "widgets") });
+  webUrl = web.url;
   const browser = await launch();
   page = await browser.context.newPage();
   page.on("pageerror", (e) => console.error("[page]", String(e)));
@@ -89,7 +91,7 @@ import { builtinDataset } from "${ROOT}/dist/src/data/dataset.js";
 import { CONFIGS } from "${ROOT}/dist/src/model/config.js";
 import { Transformer } from "${ROOT}/dist/src/model/transformer.js";
 import { Trainer } from "${ROOT}/dist/src/train/trainer.js";
-import { trainingMonitor, degradationCurve } from "${ROOT}/dist/src/widgets/index.js";
+import { trainingMonitor, degradationCurve, tableView, setWidgetFrontend } from "${ROOT}/dist/src/widgets/index.js";
 `;
 
 test("kernel starts and imports the widgets", { timeout: 150_000 }, async (t) => {
@@ -183,4 +185,28 @@ curve.display();
   assert.match(text, /changes=.*accuracy/);
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, "widgets-live.png"), fullPage: true });
+});
+
+test("anywidget mode, live: AnyModel + _esm shim; a sort click in the browser reaches the kernel", { timeout: 60_000 }, async (t) => {
+  if (skip) return t.skip(skip);
+  const r = await run(`
+setWidgetFrontend("anywidget", { esmUrl: "${webUrl}/dist/quantscope-widgets.esm.js" });
+const tv = tableView(tableFromArrays({ k: ["x", "y", "z"], v: Float64Array.from([2, 3, 1]) }));
+setWidgetFrontend("jupyter-widgets");
+tv.display();
+console.log(tv.spec.modelModule);
+`);
+  assert.equal(r.status, "ok", r.text);
+  assert.match(r.text, /anywidget/);
+  const th = '.qs-table-view th[data-col="v"]';
+  await page.waitForSelector(th, { timeout: 20_000 });
+  await page.click(th);
+  let text = "";
+  for (let i = 0; i < 50 && !/sort=v/.test(text); i++) {
+    text = (await run(`console.log("sort=" + tv.get("sort_by"))`)).text;
+    if (!/sort=v/.test(text)) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.match(text, /sort=v/);
+  const first = await page.textContent(".qs-table-view tbody tr td");
+  assert.equal(first, "z");
 });
