@@ -43,3 +43,4 @@ export { summarize, compareRecipes, formatStat, type RecipeSummary, type Stat } 
 export * from "./widgets/index.js";
 export { displaySymbol, isDisplayable, type Displayable, type MimeBundle } from "./display.js";
 export { checkClose, checkArray, checkChoice, checkSummary, type CheckResult } from "./classroom/check.js";
+export * from "./store/index.js";

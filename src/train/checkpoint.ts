@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { open, readFile, rename, unlink } from "node:fs/promises";
-import { dirname } from "node:path";
+import { readFile } from "node:fs/promises";
 import type { Dataset } from "../data/dataset.js";
 import type { TransformerConfig } from "../model/config.js";
 import { Transformer } from "../model/transformer.js";
+import { writeFileAtomic } from "../store/atomic.js";
 import type { Recipe } from "./recipe.js";
 import { Trainer } from "./trainer.js";
 
@@ -113,22 +113,3 @@ export async function loadCheckpoint(path: string, data: Dataset): Promise<Train
   return trainer;
 }
 
-/** Writes a file so that readers see either the old or the new content: temp file, fsync, rename. */
-async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const fh = await open(tmp, "w");
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-  const dir = await open(dirname(path), "r");
-  await dir.sync().finally(() => dir.close());
-}

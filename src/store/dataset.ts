@@ -1,0 +1,87 @@
+import { mkdir, readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { Table, tableFromIPC, tableToIPC } from "apache-arrow";
+import { isTemporary, writeFileAtomic } from "./atomic.js";
+
+const MAGIC = Buffer.from("ARROW1");
+
+/** A part file that could not be read. */
+export interface CorruptPart {
+  readonly file: string;
+  readonly error: string;
+}
+
+export interface ReadOptions {
+  /** `"throw"` (default): a corrupt part is an error naming it. `"skip"`: read the rest and report it. */
+  readonly onCorrupt?: "throw" | "skip";
+}
+
+/**
+ * Reads one Arrow IPC file, checking the file format's leading and trailing magic so a truncated
+ * file is reported as such (rather than as whatever a partial footer decodes to).
+ */
+export async function readArrowFile(file: string): Promise<Table> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    throw new Error(`${file}: cannot read: ${(err as Error).message}`);
+  }
+  if (bytes.length < 12 || !bytes.subarray(0, 6).equals(MAGIC) || !bytes.subarray(bytes.length - 6).equals(MAGIC)) {
+    throw new Error(`${file}: not a complete Arrow IPC file (truncated or corrupt: magic bytes missing)`);
+  }
+  try {
+    return tableFromIPC(bytes);
+  } catch (err) {
+    throw new Error(`${file}: corrupt Arrow IPC file: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * A folder of Arrow IPC files ("parts") that reads back as one table. Appending writes a new part
+ * atomically under a name unique to the writing process, so concurrent writers never touch each
+ * other's files and a crash never damages a part that was already there.
+ */
+export class ArrowDataset {
+  constructor(readonly dir: string) {}
+
+  /** Writes `table` as a new part; returns its path. Empty tables write nothing. */
+  async append(table: Table): Promise<string | null> {
+    if (table.numRows === 0) return null;
+    await mkdir(this.dir, { recursive: true });
+    // Time first so parts sort in write order; pid and random bytes keep names unique across writers.
+    const name = `part-${Date.now().toString().padStart(15, "0")}-${process.pid}-${randomBytes(4).toString("hex")}.arrow`;
+    const path = join(this.dir, name);
+    await writeFileAtomic(path, tableToIPC(table, "file"));
+    return path;
+  }
+
+  /** Part files in write order (temporaries of unfinished writes are not parts). */
+  async parts(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (err) {
+      if ((err as { code?: string }).code === "ENOENT") return [];
+      throw err;
+    }
+    return names.filter((n) => n.endsWith(".arrow") && !isTemporary(n)).sort().map((n) => join(this.dir, n));
+  }
+
+  /** All parts as one table (`null` when there are none), plus the parts skipped as corrupt. */
+  async read(opts: ReadOptions = {}): Promise<{ table: Table | null; corrupt: CorruptPart[] }> {
+    const tables: Table[] = [];
+    const corrupt: CorruptPart[] = [];
+    for (const file of await this.parts()) {
+      try {
+        tables.push(await readArrowFile(file));
+      } catch (err) {
+        if (opts.onCorrupt !== "skip") throw err;
+        corrupt.push({ file, error: (err as Error).message });
+      }
+    }
+    if (tables.length === 0) return { table: null, corrupt };
+    return { table: tables[0]!.concat(...tables.slice(1)), corrupt };
+  }
+}

@@ -1,0 +1,42 @@
+import * as aq from "arquero";
+import type { Table } from "apache-arrow";
+
+/** An arquero table: filter, group, pivot and join with arquero's verbs (`aq.op` has the functions). */
+export type Frame = ReturnType<typeof aq.fromArrow>;
+
+/** Reads an Arrow table into arquero (zero-copy where arquero can). */
+export function frame(table: Table): Frame {
+  return aq.fromArrow(table as never) as Frame;
+}
+
+/** Rows whose columns equal the given values, e.g. `where(quant, { metric: "loss", scheme: "W8A8 vector-wise" })`. */
+export function where(table: Table | Frame, equals: Record<string, string | number | null>): Frame {
+  const f = "numRows" in table && "schema" in table ? frame(table as Table) : (table as Frame);
+  const keys = Object.keys(equals);
+  for (const k of keys) if (!f.columnNames().includes(k)) throw new Error(`no column '${k}' (columns: ${f.columnNames().join(", ")})`);
+  return f.params({ equals }).filter(`(d, $) => ${keys.map((k) => `d[${JSON.stringify(k)}] === $.equals[${JSON.stringify(k)}]`).join(" && ") || "true"}`) as Frame;
+}
+
+/**
+ * Long → wide, the shape most plots want: one row per `index` value, one column per `columns`
+ * value, cells from `values` (mean when several rows share a cell).
+ * E.g. `pivot(traces, "step", "metric", "value")`.
+ */
+export function pivot(table: Table | Frame, index: string | string[], columns: string, values: string): Frame {
+  const f = "schema" in table && "numRows" in table ? frame(table as Table) : (table as Frame);
+  return f.groupby(index).pivot(columns, { value: `d => op.mean(d[${JSON.stringify(values)}])` }) as Frame;
+}
+
+/** Mean, standard deviation, min, max and count of `value` per group, e.g. across seeds. */
+export function summarizeBy(table: Table | Frame, by: string | string[], value: string): Frame {
+  const f = "schema" in table && "numRows" in table ? frame(table as Table) : (table as Frame);
+  const v = JSON.stringify(value);
+  return f.groupby(by).rollup({
+    mean: `d => op.mean(d[${v}])`, std: `d => op.stdev(d[${v}])`, min: `d => op.min(d[${v}])`, max: `d => op.max(d[${v}])`, n: "op.count()",
+  }) as Frame;
+}
+
+/** Back to Arrow (for widgets and the store). */
+export function toArrow(f: Frame): Table {
+  return f.toArrow() as unknown as Table;
+}
