@@ -4,6 +4,10 @@ const [command, ...args] = process.argv.slice(2);
 
 async function main(): Promise<number> {
   switch (command) {
+    case "demo": {
+      const { runDemo } = await import("./demo.js");
+      return runDemo(args);
+    }
     case "kernel": {
       const { runKernelCli } = await import("../../kernel/cli.js");
       return runKernelCli(args);

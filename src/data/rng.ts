@@ -38,6 +38,7 @@ export class Rng {
 
   /** A 31-bit seed for a tfjs random op, drawn from this stream. */
   seed(): number {
-    return this.int(0x7fffffff);
+    // Never 0: tfjs treats a seed of 0 as "unseeded" and falls back to Math.random.
+    return 1 + this.int(0x7ffffffe);
   }
 }

@@ -99,23 +99,30 @@ function separated(a: Stat, b: Stat): boolean | null {
  */
 export function compareRecipes(a: RecipeSummary, b: RecipeSummary, schemes: readonly string[]): string[] {
   const lines: string[] = [];
-  const describe = (what: string, x: Stat, y: Stat, digits = 2) => {
-    if (!Number.isFinite(x.mean) || !Number.isFinite(y.mean)) return;
+  const verdict = (x: Stat, y: Stat) => {
     const sep = separated(x, y);
-    const ratio = y.mean !== 0 ? x.mean / y.mean : Infinity;
-    const rel = x.mean > y.mean ? "higher" : x.mean < y.mean ? "lower" : "equal";
-    const conf = sep === null ? ` (1 seed: not tested for noise)` : sep ? ` (beyond seed noise, n=${x.n}/${y.n})` : ` (within seed noise, n=${x.n}/${y.n})`;
-    lines.push(`${what}: ${a.recipe} ${formatStat(x, digits)} vs ${b.recipe} ${formatStat(y, digits)} — ${rel}${rel === "equal" ? "" : `, ×${ratio.toFixed(2)}`}${conf}`);
+    return sep === null ? "1 seed: not tested against noise" : sep ? `beyond seed noise, n=${x.n}/${y.n}` : `within seed noise, n=${x.n}/${y.n}`;
   };
-  describe("max activation ‖x‖∞", a.maxInfNorm, b.maxInfNorm, 1);
-  describe("average kurtosis", a.avgKurtosis, b.avgKurtosis);
-  describe("LayerNorm gain std", a.lnGainStd, b.lnGainStd, 3);
-  describe("final training loss", a.finalLoss, b.finalLoss, 3);
+  // Magnitudes compare as ratios; degradations (which sit near zero and change sign) as differences.
+  const ratio = (what: string, x: Stat, y: Stat, digits = 2) => {
+    if (!Number.isFinite(x.mean) || !Number.isFinite(y.mean) || y.mean === 0) return;
+    const rel = x.mean > y.mean ? "higher" : x.mean < y.mean ? "lower" : "equal";
+    lines.push(`${what}: ${a.recipe} ${formatStat(x, digits)} vs ${b.recipe} ${formatStat(y, digits)} — ${rel}, ×${(x.mean / y.mean).toFixed(2)} (${verdict(x, y)})`);
+  };
+  const difference = (what: string, x: Stat, y: Stat, unit: string, digits: number) => {
+    if (!Number.isFinite(x.mean) || !Number.isFinite(y.mean)) return;
+    const d = x.mean - y.mean;
+    lines.push(`${what}: ${a.recipe} ${formatStat(x, digits)} vs ${b.recipe} ${formatStat(y, digits)} — ${d >= 0 ? "+" : ""}${d.toFixed(digits)} ${unit} (${verdict(x, y)})`);
+  };
+  ratio("max activation ‖x‖∞", a.maxInfNorm, b.maxInfNorm, 1);
+  ratio("average kurtosis", a.avgKurtosis, b.avgKurtosis);
+  ratio("LayerNorm gain std", a.lnGainStd, b.lnGainStd, 3);
+  difference("final training loss", a.finalLoss, b.finalLoss, "nats", 3);
   for (const s of schemes) {
     const x = a.lossDegradation[s], y = b.lossDegradation[s];
-    if (x && y) describe(`loss degradation under ${s} (%)`, x, y, 3);
+    if (x && y && !(x.mean === 0 && y.mean === 0)) difference(`loss degradation under ${s}`, x, y, "percentage points", 3);
     const sx = a.activationSqnr[s], sy = b.activationSqnr[s];
-    if (sx && sy) describe(`activation SQNR under ${s} (dB)`, sx, sy, 1);
+    if (sx && sy) difference(`activation SQNR under ${s}`, sx, sy, "dB", 1);
   }
   return lines;
 }

@@ -17,7 +17,7 @@ export class MLP {
     }
     for (let i = 0; i + 1 < sizes.length; i++) {
       const std = Math.sqrt(2 / sizes[i]!);
-      this.params.set(`fc.${i}.w`, tf.variable(tf.randomNormal([sizes[i]!, sizes[i + 1]!], 0, std, "float32", seed * 1000 + i), true));
+      this.params.set(`fc.${i}.w`, tf.variable(tf.randomNormal([sizes[i]!, sizes[i + 1]!], 0, std, "float32", seed * 1000 + i + 1), true));
       this.params.set(`fc.${i}.b`, tf.variable(tf.zeros([sizes[i + 1]!]), true));
     }
   }

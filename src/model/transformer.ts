@@ -56,7 +56,8 @@ export class Transformer {
   static create(config: TransformerConfig, seed = 0): Transformer {
     const { vocabSize: V, dModel: d, nLayers: L, dMlp: m, context: T } = validateConfig(config);
     const params: Params = new Map();
-    let k = seed * 1000;
+    // tfjs treats a seed of 0 as "no seed" (Math.random), so seeds start at 1.
+    let k = seed * 1000 + 1;
     const normal = (name: string, shape: number[], std: number) => params.set(name, tf.variable(tf.randomNormal(shape, 0, std, "float32", k++), true));
     const constant = (name: string, shape: number[], value: number) => params.set(name, tf.variable(tf.fill(shape, value), true));
     const projStd = 0.02 / Math.sqrt(2 * L);

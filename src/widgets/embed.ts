@@ -63,6 +63,8 @@ export interface EmbedOptions {
   title?: string;
   /** Per-widget heading shown above each view. */
   captions?: string[];
+  /** HTML placed after the title and before the widgets (a report's text and tables); trusted, not escaped. */
+  intro?: string;
 }
 
 /** A complete HTML page that renders the widgets offline. */
@@ -87,6 +89,7 @@ export function embedHTML(widgets: (WidgetSnapshot | Snapshottable)[], o: EmbedO
 <style>body{font-family:system-ui,sans-serif;margin:16px;max-width:980px}</style>
 </head><body>
 ${o.title ? `<h2>${esc(o.title)}</h2>` : ""}
+${o.intro ?? ""}
 ${views}
 </body></html>
 `;
