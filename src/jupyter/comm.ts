@@ -16,7 +16,12 @@ export interface CommMessage {
  */
 export interface CommTransport {
   send(msgType: "comm_open" | "comm_msg" | "comm_close", content: Json, metadata?: Json, buffers?: readonly ArrayBufferView[]): void;
-  display(data: MimeBundle, metadata?: Json): void;
+  /** `display_data`; with `transient.display_id` the output can later be replaced. */
+  display(data: MimeBundle, metadata?: Json, transient?: Json): void;
+  /** `update_display_data` for an output shown with a display id. */
+  updateDisplay?(data: MimeBundle, metadata: Json, transient: Json): void;
+  /** `clear_output`; with `wait`, the front end clears when the next output arrives. */
+  clearOutput?(wait: boolean): void;
 }
 
 /** One end of a Jupyter comm, kernel side. */

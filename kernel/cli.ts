@@ -1,0 +1,31 @@
+import { parseArgs } from "node:util";
+import { installKernelSpec, type InstallTarget } from "./install.js";
+
+const USAGE = `usage:
+  quantscope kernel install [--user | --prefix PREFIX | --sys-prefix] [--name NAME] [--display-name TEXT]
+  quantscope kernel -f CONNECTION_FILE`;
+
+/** `quantscope kernel …`: install the kernelspec, or run the kernel on a connection file. */
+export async function runKernelCli(args: string[]): Promise<number> {
+  if (args[0] === "install") {
+    const { values } = parseArgs({ args: args.slice(1), options: { user: { type: "boolean" }, prefix: { type: "string" }, "sys-prefix": { type: "boolean" }, name: { type: "string" }, "display-name": { type: "string" } } });
+    const chosen = [values.user, values.prefix !== undefined, values["sys-prefix"]].filter(Boolean).length;
+    if (chosen > 1) {
+      console.error("quantscope kernel install: choose one of --user, --prefix, --sys-prefix");
+      return 2;
+    }
+    const target: InstallTarget = values.prefix !== undefined ? { kind: "prefix", prefix: values.prefix } : values["sys-prefix"] ? { kind: "sys-prefix" } : { kind: "user" };
+    const dir = installKernelSpec(target, values.name, values["display-name"]);
+    console.log(`installed kernelspec '${values.name ?? "quantscope"}' in ${dir}`);
+    return 0;
+  }
+  const { values } = parseArgs({ args, options: { f: { type: "string", short: "f" }, help: { type: "boolean", short: "h" } } });
+  if (values.help || !values.f) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const { Kernel } = await import("./server.js");
+  await Kernel.fromFile(values.f).start();
+  // The kernel runs until a shutdown request (or a signal from the Jupyter server) ends the process.
+  return new Promise<number>(() => undefined);
+}

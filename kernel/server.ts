@@ -1,0 +1,273 @@
+import { readFileSync } from "node:fs";
+import * as zmq from "zeromq";
+import { commManager, type CommMessage, type CommTransport } from "../src/jupyter/comm.js";
+import { toMimeBundle } from "../src/jupyter/display.js";
+import "../src/jupyter/widget.js";
+import { QUANTSCOPE_VERSION } from "../src/store/schemas.js";
+import { CellExecutor } from "./executor.js";
+import { History, type HistoryRequest } from "./history.js";
+import { makeMessage, parseMessage, serializeMessage, Signer, WireError, type Json, type Message } from "./wire.js";
+
+/** The connection file Jupyter writes for a kernel. */
+export interface ConnectionInfo {
+  transport: string;
+  ip: string;
+  shell_port: number;
+  iopub_port: number;
+  stdin_port: number;
+  control_port: number;
+  hb_port: number;
+  key: string;
+  signature_scheme: string;
+}
+
+/** Messages larger than this are refused unread: a runaway front end must not exhaust memory. */
+const MAX_MESSAGE_BYTES = 256 << 20;
+
+const realStderr = process.stderr.write.bind(process.stderr);
+function log(text: string): void {
+  realStderr(`[quantscope kernel] ${text}\n`);
+}
+
+/** Code points → UTF-16 offset (the protocol counts code points, TypeScript counts UTF-16 units). */
+function toUtf16(code: string, cursor: number): number {
+  return Array.from(code).slice(0, cursor).join("").length;
+}
+function toCodePoints(code: string, offset: number): number {
+  return Array.from(code.slice(0, offset)).length;
+}
+
+/**
+ * The quantscope Jupyter kernel: ZeroMQ sockets per the connection file, a correct wire layer
+ * (signatures over the four JSON parts, binary buffers as raw frames), busy/idle around every
+ * shell message, tslab's TypeScript execution, and comms for widgets.
+ */
+export class Kernel {
+  private readonly signer: Signer;
+  private readonly session = crypto.randomUUID();
+  private readonly shell = new zmq.Router();
+  private readonly control = new zmq.Router();
+  private readonly stdin = new zmq.Router();
+  private readonly iopub = new zmq.Publisher();
+  private readonly hb = new zmq.Reply();
+  private executor!: CellExecutor;
+  private executionCount = 0;
+  private readonly history = new History();
+  /** The shell message being handled, or the last execute request (for output from async work). */
+  private parent: Message | null = null;
+  private queue: Promise<void> = Promise.resolve();
+  private iopubQueue: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly conn: ConnectionInfo) {
+    this.signer = new Signer(conn.key, conn.signature_scheme);
+  }
+
+  static fromFile(path: string): Kernel {
+    let conn: ConnectionInfo;
+    try {
+      conn = JSON.parse(readFileSync(path, "utf8")) as ConnectionInfo;
+    } catch (err) {
+      throw new Error(`cannot read connection file ${path}: ${(err as Error).message}`);
+    }
+    return new Kernel(conn);
+  }
+
+  private url(port: number): string {
+    return `${this.conn.transport}://${this.conn.ip}${this.conn.transport === "ipc" ? "-" : ":"}${port}`;
+  }
+
+  async start(): Promise<void> {
+    this.executor = new CellExecutor(process.cwd());
+    await Promise.all([
+      this.shell.bind(this.url(this.conn.shell_port)),
+      this.control.bind(this.url(this.conn.control_port)),
+      this.stdin.bind(this.url(this.conn.stdin_port)),
+      this.iopub.bind(this.url(this.conn.iopub_port)),
+      this.hb.bind(this.url(this.conn.hb_port)),
+    ]);
+    this.captureOutput();
+    commManager.transport = this.transport();
+    process.on("SIGINT", () => this.executor.interrupt());
+    // A bug in user code's async callbacks must not take the kernel down with it.
+    process.on("uncaughtException", (err) => this.stream("stderr", `Uncaught ${err.stack ?? err}\n`));
+    process.on("unhandledRejection", (reason) => this.stream("stderr", `Unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`));
+    void this.heartbeat();
+    void this.listen(this.shell, (m) => (this.queue = this.queue.then(() => this.handle(this.shell, m))));
+    void this.listen(this.control, (m) => void this.handle(this.control, m));
+    log(`started (pid ${process.pid})`);
+  }
+
+  private async heartbeat(): Promise<void> {
+    for await (const frames of this.hb) {
+      if (this.closed) break;
+      await this.hb.send(frames);
+    }
+  }
+
+  private async listen(sock: zmq.Router, onMessage: (m: Message) => void): Promise<void> {
+    for await (const frames of sock) {
+      if (this.closed) break;
+      const size = frames.reduce((a, f) => a + f.length, 0);
+      if (size > MAX_MESSAGE_BYTES) {
+        log(`rejected a ${size}-byte message (limit ${MAX_MESSAGE_BYTES})`);
+        continue;
+      }
+      try {
+        onMessage(parseMessage(frames, this.signer));
+      } catch (err) {
+        if (err instanceof WireError) log(`rejected message: ${err.message}`);
+        else log(`error reading message: ${(err as Error).stack}`);
+      }
+    }
+  }
+
+  private publish(msgType: string, content: Json, parent: Message | null, opts: { metadata?: Json; buffers?: readonly ArrayBufferView[] } = {}): void {
+    const msg = makeMessage(msgType, content, parent, this.session, { ...opts, identities: [Buffer.from(msgType)] });
+    const frames = serializeMessage(msg, this.signer);
+    // zeromq sockets allow one send at a time: chain them.
+    this.iopubQueue = this.iopubQueue.then(() => this.iopub.send(frames)).catch((err: Error) => log(`iopub send failed: ${err.message}`));
+  }
+
+  private async reply(sock: zmq.Router, parent: Message, msgType: string, content: Json): Promise<void> {
+    await sock.send(serializeMessage(makeMessage(msgType, content, parent, this.session), this.signer));
+  }
+
+  private stream(name: "stdout" | "stderr", text: string): void {
+    if (text) this.publish("stream", { name, text }, this.parent);
+  }
+
+  private captureOutput(): void {
+    const patch = (name: "stdout" | "stderr") => {
+      (process[name] as { write: unknown }).write = (chunk: string | Uint8Array, encoding?: unknown, cb?: unknown) => {
+        this.stream(name, typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+        const done = typeof encoding === "function" ? encoding : cb;
+        if (typeof done === "function") (done as () => void)();
+        return true;
+      };
+    };
+    patch("stdout");
+    patch("stderr");
+  }
+
+  private transport(): CommTransport {
+    return {
+      send: (msgType, content, metadata, buffers) => this.publish(msgType, content, this.parent, { metadata, buffers }),
+      display: (data, metadata = {}, transient = {}) => this.publish("display_data", { data, metadata, transient }, this.parent),
+      updateDisplay: (data, metadata, transient) => this.publish("update_display_data", { data, metadata, transient }, this.parent),
+      clearOutput: (wait) => this.publish("clear_output", { wait }, this.parent),
+    };
+  }
+
+  private async handle(sock: zmq.Router, msg: Message): Promise<void> {
+    const type = msg.header.msg_type;
+    const previous = this.parent;
+    this.parent = msg;
+    this.publish("status", { execution_state: "busy" }, msg);
+    try {
+      await this.dispatch(sock, msg);
+    } catch (err) {
+      log(`handler for ${type} failed: ${(err as Error).stack}`);
+      if (type.endsWith("_request")) {
+        await this.reply(sock, msg, type.replace(/_request$/, "_reply"), { status: "error", ename: (err as Error).name, evalue: (err as Error).message, traceback: String((err as Error).stack).split("\n") }).catch(() => undefined);
+      }
+    } finally {
+      this.publish("status", { execution_state: "idle" }, msg);
+      // Output from async work started by a cell (timers, training loops) goes to that cell.
+      this.parent = type === "execute_request" ? msg : previous;
+    }
+  }
+
+  private async dispatch(sock: zmq.Router, msg: Message): Promise<void> {
+    const c = msg.content;
+    switch (msg.header.msg_type) {
+      case "kernel_info_request":
+        return this.reply(sock, msg, "kernel_info_reply", {
+          status: "ok",
+          protocol_version: "5.3",
+          implementation: "quantscope",
+          implementation_version: QUANTSCOPE_VERSION,
+          language_info: { name: "typescript", version: "5.0", mimetype: "text/typescript", file_extension: ".ts", codemirror_mode: { name: "javascript", typescript: true } },
+          banner: `quantscope ${QUANTSCOPE_VERSION} — TypeScript (tslab) kernel with Jupyter widgets, Node ${process.version}`,
+          help_links: [],
+        });
+      case "execute_request":
+        return this.execute(sock, msg);
+      case "is_complete_request":
+        return this.reply(sock, msg, "is_complete_reply", this.executor.isComplete(String(c.code ?? "")));
+      case "complete_request": {
+        const code = String(c.code ?? "");
+        const r = this.executor.complete(code, toUtf16(code, Number(c.cursor_pos ?? code.length)));
+        return this.reply(sock, msg, "complete_reply", { status: "ok", matches: r.matches, cursor_start: toCodePoints(code, r.cursorStart), cursor_end: toCodePoints(code, r.cursorEnd), metadata: {} });
+      }
+      case "inspect_request": {
+        const code = String(c.code ?? "");
+        const text = this.executor.inspect(code, toUtf16(code, Number(c.cursor_pos ?? code.length)));
+        return this.reply(sock, msg, "inspect_reply", { status: "ok", found: text !== null, data: text ? { "text/plain": text } : {}, metadata: {} });
+      }
+      case "history_request":
+        return this.reply(sock, msg, "history_reply", { status: "ok", history: this.history.query(c as HistoryRequest) });
+      case "comm_info_request":
+        return this.reply(sock, msg, "comm_info_reply", { status: "ok", comms: commManager.list(typeof c.target_name === "string" ? c.target_name : undefined) });
+      case "comm_open": {
+        const m = this.commMessage(msg) as CommMessage & { content: { target_name: string } };
+        if (!commManager.handleOpen(m)) {
+          log(`comm_open for unknown target '${String(c.target_name)}': closing it`);
+          this.publish("comm_close", { comm_id: c.comm_id, data: {} }, msg);
+        }
+        return;
+      }
+      case "comm_msg":
+        if (!commManager.handleMsg(this.commMessage(msg))) log(`comm_msg for unknown comm '${String(c.comm_id)}' ignored`);
+        return;
+      case "comm_close":
+        if (!commManager.handleClose(this.commMessage(msg))) log(`comm_close for unknown comm '${String(c.comm_id)}' ignored`);
+        return;
+      case "interrupt_request":
+        this.executor.interrupt();
+        return this.reply(sock, msg, "interrupt_reply", { status: "ok" });
+      case "shutdown_request":
+        await this.reply(sock, msg, "shutdown_reply", { status: "ok", restart: Boolean(c.restart) });
+        return this.shutdown();
+      default:
+        log(`unknown message type '${msg.header.msg_type}' ignored`);
+    }
+  }
+
+  private commMessage(msg: Message): CommMessage {
+    const content = msg.content as CommMessage["content"];
+    if (typeof content.comm_id !== "string") throw new WireError(`${msg.header.msg_type} without a comm_id`);
+    content.data ??= {};
+    return { content, metadata: msg.metadata, buffers: msg.buffers.map((b) => new DataView(b.buffer, b.byteOffset, b.byteLength)) };
+  }
+
+  private async execute(sock: zmq.Router, msg: Message): Promise<void> {
+    const code = String(msg.content.code ?? "");
+    const silent = Boolean(msg.content.silent);
+    if (!silent && msg.content.store_history !== false) this.executionCount++;
+    const count = this.executionCount;
+    if (!silent) this.publish("execute_input", { code, execution_count: count }, msg);
+    const outcome = await this.executor.execute(code);
+    const store = !silent && msg.content.store_history !== false;
+    if (outcome.ok) {
+      const data = outcome.hasValue && outcome.value !== undefined ? toMimeBundle(outcome.value) : null;
+      if (data && !silent) this.publish("execute_result", { execution_count: count, data, metadata: {} }, msg);
+      if (store) this.history.add(count, code, data ? String(data["text/plain"] ?? "") : null);
+      return this.reply(sock, msg, "execute_reply", { status: "ok", execution_count: count, payload: [], user_expressions: {} });
+    }
+    const error = { ename: outcome.ename, evalue: outcome.evalue, traceback: outcome.traceback };
+    if (store) this.history.add(count, code, null);
+    if (!silent) this.publish("error", error, msg);
+    return this.reply(sock, msg, "execute_reply", { status: "error", execution_count: count, ...error });
+  }
+
+  private async shutdown(): Promise<void> {
+    this.closed = true;
+    await this.iopubQueue;
+    commManager.transport = null;
+    for (const s of [this.shell, this.control, this.stdin, this.iopub, this.hb]) s.close();
+    this.executor.close();
+    log("shut down");
+    process.exit(0);
+  }
+}
