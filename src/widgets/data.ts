@@ -3,12 +3,44 @@
  * and the same series grouping the browser does, used for the static SVG fallback.
  * Only column names are assumed (see the README in widgets/), never the store's code.
  */
-import { tableFromArrays, tableToIPC, type Table } from "apache-arrow";
+import { createRequire } from "node:module";
+import { Table, tableFromArrays, tableToIPC } from "apache-arrow";
 import type { Line } from "./svg.js";
 
-/** Arrow IPC stream bytes: what travels in a binary comm buffer. */
+const require = createRequire(import.meta.url);
+
+/**
+ * Arrow IPC stream bytes: what travels in a binary comm buffer.
+ *
+ * apache-arrow ships separate ESM and CommonJS builds, and notebook cells (compiled to `require`)
+ * get the CommonJS one while this module gets the ESM one. Their classes differ, and the ESM
+ * writer silently produces unreadable dictionary batches for a CommonJS table, so a table is
+ * written by the build that made it (or, from any other copy, rebuilt column by column).
+ */
 export function toIPC(table: Table): Uint8Array {
-  return tableToIPC(table, "stream");
+  // Not `instanceof`: apache-arrow's Table.[Symbol.hasInstance] accepts any build's tables.
+  const ctor = (Object.getPrototypeOf(table) as { constructor?: unknown } | null)?.constructor;
+  if (ctor === Table) return tableToIPC(table, "stream");
+  try {
+    const cjs = require("apache-arrow") as typeof import("apache-arrow");
+    if (ctor === cjs.Table) return cjs.tableToIPC(table as never, "stream");
+  } catch {
+    /* no CommonJS build reachable: rebuild below */
+  }
+  return tableToIPC(rebuildTable(table), "stream");
+}
+
+/** Copy a table from another apache-arrow instance into this one (plain values per column). */
+export function rebuildTable(t: Table): Table {
+  const cols: Record<string, unknown> = {};
+  for (const f of t.schema.fields) {
+    const c = t.getChild(f.name)!;
+    const arr = c.nullCount === 0 ? c.toArray() : null;
+    cols[f.name] = ArrayBuffer.isView(arr) && (arr as unknown as ArrayLike<unknown>).length === c.length
+      ? arr
+      : Array.from({ length: c.length }, (_, i) => c.get(i));
+  }
+  return tableFromArrays(cols as never) as unknown as Table;
 }
 
 export function hasColumn(t: Table, name: string): boolean {

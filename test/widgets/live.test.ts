@@ -8,7 +8,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -76,6 +76,11 @@ before(async () => {
 
 after(async () => {
   await cleanup();
+  if (jupyter) {
+    // Server + kernel stderr, for diagnosing failures.
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, "widgets-live-jupyter.log"), jupyter.output());
+  }
   await jupyter?.stop();
   if (prefix) rmSync(prefix, { recursive: true, force: true });
 });

@@ -129,3 +129,16 @@ test("embedHTML: local scripts only, views for each widget, no raw '<' inside th
   assert.match(html, /"model_id":"w1"/);
   assert.equal(html.match(/<\/script>/g)!.length, 5);
 });
+
+test("toIPC reads tables made by apache-arrow's CommonJS build (what notebook cells get)", async () => {
+  const { createRequire } = await import("node:module");
+  const cjs = createRequire(import.meta.url)("apache-arrow") as typeof import("apache-arrow");
+  const { toIPC, rebuildTable } = await import("../../src/widgets/data.js");
+  const foreign = cjs.tableFromArrays({ run: ["a", "b", "a"], bits: Int32Array.from([4, 8, 4]), v: Float64Array.from([1, 2, 3]) });
+  const back = tableFromIPC(toIPC(foreign as never));
+  assert.deepEqual(back.getChild("run")!.toArray(), ["a", "b", "a"]);
+  assert.deepEqual(Array.from(back.getChild("bits")!.toArray() as Int32Array), [4, 8, 4]);
+  const rebuilt = rebuildTable(foreign as never);
+  assert.deepEqual([...rebuilt.getChild("run")!].map(String), ["a", "b", "a"]);
+  assert.equal(tableFromIPC(toIPC(rebuilt)).getChild("v")!.get(2), 3);
+});
