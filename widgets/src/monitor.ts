@@ -56,7 +56,8 @@ export function renderTrainingMonitor(model: ModelLike, host: HTMLElement): Moun
       return;
     }
     const names = columnNames(table);
-    const panels = PANELS.filter((p) => names.includes(p.col));
+    // A quantity never reported (e.g. outliers without a tracker) gets no empty panel.
+    const panels = PANELS.filter((p) => names.includes(p.col) && numbers(table!, p.col).some(Number.isFinite));
     const step = numbers(table, "step");
     const n = panels.length;
     const gap = 0.08;
