@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { copyWidgetAssets, widgetState } from "../../src/widgets/embed.js";
@@ -73,6 +73,17 @@ after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** Kernel spec prefix, or a reason the executed-notebook test cannot run. */
+function kernelPrefix(): string {
+  const prefix = join(dir, "prefix");
+  try {
+    execFileSync(process.execPath, [join(process.cwd(), "dist/src/cli/main.js"), "kernel", "install", "--prefix", prefix], { stdio: "pipe" });
+    return prefix;
+  } catch (e) {
+    return `!kernel install failed: ${(e as { stderr?: Buffer }).stderr?.toString().slice(0, 200)}`;
+  }
+}
+
 async function open(file: string, shot: string) {
   const server = await serve({ "/": dir });
   const browser = await launch();
@@ -124,6 +135,38 @@ test("nbconvert HTML without widget state shows the inline SVG fallback", { skip
     assert.equal(await o.page.locator("svg.qs-static-chart polyline").count(), RUNS.length);
     assert.equal(await o.page.locator("svg.qs-static-chart .qs-xtitle").textContent(), "bits");
     assert.equal(await o.page.locator(".js-plotly-plot").count(), 0);
+  } finally {
+    await o.close();
+  }
+});
+
+test("the example notebook executed by nbconvert with our kernel exports working widgets", { timeout: 240_000 }, async (t) => {
+  if (skip) return t.skip(skip);
+  const prefix = kernelPrefix();
+  if (prefix.startsWith("!")) return t.skip(prefix.slice(1));
+  copyFileSync(join(process.cwd(), "widgets/examples/widgets.ipynb"), join(dir, "example.ipynb"));
+  execFileSync(SYSTEM_PYTHON, [
+    "-Xfrozen_modules=off", "-m", "nbconvert", "--execute", "--to", "html", "--ExecutePreprocessor.timeout=180",
+    "--HTMLExporter.require_js_url=require.js", "--HTMLExporter.widget_renderer_url=embed-amd.js", "example.ipynb",
+  ], {
+    cwd: dir, stdio: "pipe",
+    env: { ...process.env, JUPYTER_PATH: join(prefix, "share/jupyter"), PYDEVD_DISABLE_FILE_VALIDATION: "1" },
+  });
+  // nbclient stored every widget's final state (comm traffic before each cell's idle)
+  const html = readFileSync(join(dir, "example.html"), "utf8");
+  const m = /<script type="application\/vnd.jupyter.widget-state\+json">([\s\S]*?)<\/script>/.exec(html);
+  assert.ok(m, "widget state in the export");
+  const models = Object.values(JSON.parse(m[1]).state) as { model_name: string; state: Record<string, unknown> }[];
+  assert.deepEqual(models.map((x) => x.model_name).sort(), ["DegradationCurveModel", "OutlierTraceModel", "TableViewModel", "TrainingMonitorModel"]);
+  const monitor = models.find((x) => x.model_name === "TrainingMonitorModel")!;
+  assert.equal(monitor.state.status, "done");
+  const o = await open("example.html", "widgets-example-notebook.png");
+  try {
+    await o.page.waitForFunction(() => document.querySelectorAll(".js-plotly-plot").length >= 4 && document.querySelector("table.qs-table"), null, { timeout: 30_000 });
+    const monitorPoints = await o.page.evaluate(() => (document.querySelector(".qs-training-monitor .js-plotly-plot") as any).data[0].x.length);
+    assert.equal(monitorPoints, monitor.state.step);
+    assert.deepEqual(o.external.filter((u) => !u.startsWith("file:")), []);
+    assert.deepEqual(o.errors, []);
   } finally {
     await o.close();
   }
