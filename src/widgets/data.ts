@@ -192,3 +192,36 @@ export function heatmapTable(perLayer: Record<string, ArrayLike<number>>): Table
   }
   return tableFromArrays({ layer, feature: Int32Array.from(feature), value: Float64Array.from(value) });
 }
+
+/** One long-format outlier-trace row (the shape src/track's tracker emits). */
+export interface TraceRowLike {
+  readonly run: string;
+  readonly step: number;
+  readonly layer: number | string;
+  readonly site: string;
+  readonly metric: string;
+  readonly value: number;
+}
+
+/** Build an outlier-trace table from rows. */
+export function traceTable(rows: readonly TraceRowLike[]): Table {
+  const numericLayer = rows.every((r) => typeof r.layer === "number");
+  return tableFromArrays({
+    run: rows.map((r) => r.run),
+    step: Float64Array.from(rows, (r) => r.step),
+    layer: numericLayer ? Int32Array.from(rows, (r) => r.layer as number) : rows.map((r) => String(r.layer)),
+    site: rows.map((r) => r.site),
+    metric: rows.map((r) => r.metric),
+    value: Float64Array.from(rows, (r) => r.value),
+  } as never) as unknown as Table;
+}
+
+/** The rows of an outlier-trace table. */
+export function traceRows(t: Table): TraceRowLike[] {
+  const run = strs(t, "run"), site = strs(t, "site"), metric = strs(t, "metric");
+  const step = nums(t, "step"), value = nums(t, "value");
+  const layer = values(t, "layer") ?? new Array(t.numRows).fill(-1);
+  return Array.from({ length: t.numRows }, (_, i) => ({
+    run: run[i], step: step[i], layer: layer[i] as number | string, site: site[i], metric: metric[i], value: value[i],
+  }));
+}

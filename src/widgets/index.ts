@@ -11,7 +11,7 @@ export {
   type DegradationCurveState, type OutlierTraceState, type TrainingMonitorState, type TableViewState, type MonitorUpdate, type StepInfoLike,
 } from "./widgets.js";
 export type { DegradationCurveOptions, OutlierTraceOptions, TrainingMonitorOptions, TableViewOptions, MonitorPoint } from "./state.js";
-export { heatmapTable, toIPC } from "./data.js";
+export { heatmapTable, toIPC, traceTable, type TraceRowLike } from "./data.js";
 export { embedHTML, widgetState, writeEmbeddedPage, copyWidgetAssets, widgetsDist, type WidgetSnapshot } from "./embed.js";
 export { MODULE_NAME, MODULE_VERSION, setWidgetFrontend, widgetFrontend, type Frontend } from "./spec.js";
 export { lineChartSVG, heatmapSVG } from "./svg.js";

@@ -6,7 +6,7 @@
  */
 import type { Table } from "apache-arrow";
 import { Widget } from "../jupyter/widget.js";
-import { toIPC } from "./data.js";
+import { toIPC, traceRows, traceTable, type TraceRowLike } from "./data.js";
 import type { Snapshottable, WidgetSnapshot } from "./embed.js";
 import { specFor, type WidgetKind } from "./spec.js";
 import {
@@ -103,15 +103,30 @@ export class OutlierTrace extends QuantscopeWidget<OutlierTraceState> {
   #table: Table;
   #heatmap: Table | undefined;
 
-  constructor(table: Table, opts: OutlierTraceOptions = {}) {
-    super("OutlierTrace", outlierState(table, opts) as OutlierTraceState);
-    this.#table = table;
+  /** `table` may also be an array of rows (possibly empty, to fill with {@link appendRows}). */
+  constructor(table: Table | readonly TraceRowLike[], opts: OutlierTraceOptions = {}) {
+    const t = Array.isArray(table) ? traceTable(table) : (table as Table);
+    super("OutlierTrace", outlierState(t, opts) as OutlierTraceState);
+    this.#table = t;
     this.#heatmap = opts.heatmap;
   }
 
   setTable(table: Table): void {
     this.#table = table;
     this.set({ data: toIPC(table) } as Partial<OutlierTraceState>);
+  }
+
+  /** The rows so far (kept once {@link appendRows} is used). */
+  #rows: TraceRowLike[] | undefined;
+
+  /**
+   * Add rows as they are measured, e.g. from an outlier tracker:
+   * `new OutlierTracker(run, { onRows: (rows) => trace.appendRows(rows) })`.
+   */
+  appendRows(rows: readonly TraceRowLike[]): void {
+    this.#rows ??= traceRows(this.#table);
+    this.#rows.push(...rows);
+    this.setTable(traceTable(this.#rows));
   }
 
   setHeatmap(heatmap: Table): void {
@@ -315,7 +330,7 @@ export function degradationCurve(table: Table, opts: DegradationCurveOptions = {
  * from a (run, step, layer, site, metric, value) table; pass `{ heatmap: heatmapTable(...) }`
  * for the layer x feature magnitude map.
  */
-export function outlierTrace(table: Table, opts: OutlierTraceOptions = {}): OutlierTrace {
+export function outlierTrace(table: Table | readonly TraceRowLike[], opts: OutlierTraceOptions = {}): OutlierTrace {
   return new OutlierTrace(table, opts);
 }
 

@@ -99,3 +99,18 @@ test("OutlierTrace and TableView one-liners", () => {
   o.close();
   tv.close();
 });
+
+test("OutlierTrace.appendRows grows the trace (tracker onRows)", () => {
+  const o = outlierTrace([]);
+  o.appendRows([{ run: "r", step: 0, layer: -1, site: "all", metric: "outlier_dims", value: 0 }]);
+  o.appendRows([{ run: "r", step: 10, layer: -1, site: "all", metric: "outlier_dims", value: 2 }]);
+  const t = tableFromIPC(bytes(o.get("data")));
+  assert.equal(t.numRows, 2);
+  assert.deepEqual(Array.from(t.getChild("step")!.toArray() as Float64Array), [0, 10]);
+  assert.equal(polyCount(String(o[displaySymbol]()["text/html"])), 1);
+  o.close();
+});
+
+function polyCount(html: string): number {
+  return (html.match(/<polyline /g) ?? []).length;
+}
