@@ -22,7 +22,7 @@ import type { BenchRow } from "./types.js";
 export interface StoreBenchOptions {
   /** Rows in the metrics table (default 1,000,000). */
   readonly rows?: number;
-  /** Timed repetitions per case (default 5). */
+  /** Timed repetitions per case (default 9). */
   readonly reps?: number;
 }
 
@@ -42,6 +42,26 @@ async function time(reps: number, fn: () => Promise<unknown>): Promise<number> {
   return median(ts);
 }
 
+/**
+ * Medians of two cases timed alternately, rep by rep, so both see the same background load (the
+ * machine is shared) and the ratio compares like with like.
+ */
+async function timePaired(reps: number, base: () => Promise<unknown>, store: () => Promise<unknown>): Promise<[number, number]> {
+  await base();
+  await store();
+  const b: number[] = [];
+  const s: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    let t0 = performance.now();
+    await base();
+    b.push((performance.now() - t0) / 1000);
+    t0 = performance.now();
+    await store();
+    s.push((performance.now() - t0) / 1000);
+  }
+  return [median(b), median(s)];
+}
+
 function metricRows(n: number, runs = 8): Record<string, unknown>[] {
   return Array.from({ length: n }, (_, i) => ({
     run: `recipe${i % runs}/seed0`, step: Math.floor(i / runs), loss: 3 - i * 1e-6, lr: 1e-3, grad_norm: 1 + (i % 7) * 0.1, tokens_per_s: 5000 + (i % 13),
@@ -51,31 +71,32 @@ function metricRows(n: number, runs = 8): Record<string, unknown>[] {
 /** Measures store write/read rows/s against a plain `tableToIPC`/`tableFromIPC` baseline. */
 export async function benchStore(opts: StoreBenchOptions = {}): Promise<BenchRow[]> {
   const n = opts.rows ?? 1_000_000;
-  const reps = opts.reps ?? 5;
+  const reps = opts.reps ?? 9;
   const dir = await mkdtemp(join(tmpdir(), "qs-bench-store-"));
   try {
-    const rows = metricRows(n);
+    let rows: Record<string, unknown>[] | null = metricRows(n);
     const table = tableOf("metrics", rows);
     const plain = join(dir, "plain.arrow");
     let k = 0;
     const fresh = () => new ArrowDataset(join(dir, `w${k++}`));
 
-    const baseWrite = await time(reps, () => writeFile(plain, tableToIPC(table, "file")));
-    const storeWrite = await time(reps, () => fresh().append(table));
-    const storeWriteRows = await time(reps, () => fresh().append(tableOf("metrics", rows)));
+    const [baseWrite, storeWrite] = await timePaired(reps, () => writeFile(plain, tableToIPC(table, "file")), () => fresh().append(table));
+    const storeWriteRows = await time(reps, () => fresh().append(tableOf("metrics", rows!)));
+    // A million live row objects make every major GC slow, which would be charged to the reads below.
+    rows = null;
 
     const one = new ArrowDataset(join(dir, "one"));
     await one.append(table);
     const ten = new ArrowDataset(join(dir, "ten"));
     const tenth = Math.ceil(n / 10);
     for (let p = 0; p < 10; p++) await ten.append(table.slice(p * tenth, Math.min(n, (p + 1) * tenth)));
-    const baseRead = await time(reps, async () => tableFromIPC(await readFile(plain)).numRows);
-    const check = async (ds: ArrowDataset) => {
+    const check = (ds: ArrowDataset) => async () => {
       const { table: t } = await ds.read();
       if (t?.numRows !== n) throw new Error(`read ${t?.numRows} rows, expected ${n}`);
     };
-    const storeRead1 = await time(reps, () => check(one));
-    const storeRead10 = await time(reps, () => check(ten));
+    const baseReadFn = async () => tableFromIPC(await readFile(plain)).numRows;
+    const [baseRead, storeRead1] = await timePaired(reps, baseReadFn, check(one));
+    const [baseRead10, storeRead10] = await timePaired(reps, baseReadFn, check(ten));
 
     const row = (c: string, s: number, base: number | null): BenchRow => ({ bench: "store", case: c, value: n / s, unit: "rows/s", baseline_ratio: base === null ? null : base / s });
     return [
@@ -84,7 +105,7 @@ export async function benchStore(opts: StoreBenchOptions = {}): Promise<BenchRow
       row("write: tableOf(row objects) + append", storeWriteRows, baseWrite),
       row("baseline read: readFile + tableFromIPC", baseRead, null),
       row("read: dataset, 1 part", storeRead1, baseRead),
-      row("read: dataset, 10 parts", storeRead10, baseRead),
+      row("read: dataset, 10 parts", storeRead10, baseRead10),
     ];
   } finally {
     await rm(dir, { recursive: true, force: true });
