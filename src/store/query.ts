@@ -9,12 +9,25 @@ export function frame(table: Table): Frame {
   return aq.fromArrow(table as never) as Frame;
 }
 
+function isBigIntColumn(f: Frame, name: string): boolean {
+  for (let i = 0; i < f.numRows(); i++) {
+    const v = f.get(name, i);
+    if (v !== null && v !== undefined) return typeof v === "bigint";
+  }
+  return false;
+}
+
 /** Rows whose columns equal the given values, e.g. `where(quant, { metric: "loss", scheme: "W8A8 vector-wise" })`. */
 export function where(table: Table | Frame, equals: Record<string, string | number | null>): Frame {
   const f = "numRows" in table && "schema" in table ? frame(table as Table) : (table as Frame);
   const keys = Object.keys(equals);
   for (const k of keys) if (!f.columnNames().includes(k)) throw new Error(`no column '${k}' (columns: ${f.columnNames().join(", ")})`);
-  return f.params({ equals }).filter(`(d, $) => ${keys.map((k) => `d[${JSON.stringify(k)}] === $.equals[${JSON.stringify(k)}]`).join(" && ") || "true"}`) as Frame;
+  // int64 columns (step, bytes) arrive as bigint, and 10n !== 10: match a number to them as a bigint.
+  const coerced = Object.fromEntries(keys.map((k) => {
+    const v = equals[k];
+    return [k, typeof v === "number" && Number.isInteger(v) && isBigIntColumn(f, k) ? BigInt(v) : v];
+  }));
+  return f.params({ equals: coerced }).filter(`(d, $) => ${keys.map((k) => `d[${JSON.stringify(k)}] === $.equals[${JSON.stringify(k)}]`).join(" && ") || "true"}`) as Frame;
 }
 
 /**
@@ -40,3 +53,10 @@ export function summarizeBy(table: Table | Frame, by: string | string[], value: 
 export function toArrow(f: Frame): Table {
   return f.toArrow() as unknown as Table;
 }
+
+/** Alias of {@link frame}, under arquero's own name for the conversion. */
+export const fromArrow = frame;
+/** Alias of {@link where}. */
+export const filterRows = where;
+/** Alias of {@link summarizeBy}. */
+export const groupSummary = summarizeBy;

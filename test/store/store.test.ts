@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { ArrowDataset } from "../../src/store/dataset.js";
 import { ResultsStore } from "../../src/store/results.js";
 import { tableOf } from "../../src/store/schemas.js";
-import { pivot, summarizeBy, where } from "../../src/store/query.js";
+import { filterRows, groupSummary, pivot, summarizeBy, where } from "../../src/store/query.js";
 import { show, tableToHTML } from "../../src/store/html.js";
 import { displaySymbol } from "../../src/display.js";
 import { makeRecipe } from "../../src/train/recipe.js";
@@ -134,6 +134,8 @@ test("query helpers filter, pivot and summarise; tables display as escaped HTML 
   ]);
   assert.equal(where(traces, { metric: "max_inf_norm" }).numRows(), 3);
   assert.throws(() => where(traces, { nope: 1 }), /no column 'nope'/);
+  assert.equal(filterRows(traces, { run: "b", step: 10 }).numRows(), 1, "several columns must all match");
+  assert.equal(groupSummary(traces, "run", "value").numRows(), 2);
   const wide = pivot(traces, "run", "metric", "value").objects() as { run: string; max_inf_norm: number }[];
   assert.equal(wide.find((r) => r.run === "b")!.max_inf_norm, 5, "the mean of the two cells of run b");
   const s = summarizeBy(traces, "metric", "value").objects() as { metric: string; mean: number; n: number }[];
