@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { ArrowDataset } from "../../src/store/dataset.js";
 import { ResultsStore } from "../../src/store/results.js";
 import { tableOf } from "../../src/store/schemas.js";
-import { filterRows, groupSummary, pivot, summarizeBy, where } from "../../src/store/query.js";
+import { filterRows, frame, groupSummary, pivot, summarizeBy, where } from "../../src/store/query.js";
 import { show, tableToHTML } from "../../src/store/html.js";
 import { displaySymbol } from "../../src/display.js";
 import { makeRecipe } from "../../src/train/recipe.js";
@@ -123,6 +123,16 @@ test("a truncated or corrupt part is a clear error naming it; the others still r
   assert.equal(table.numRows, 1);
   assert.equal(corrupt.length, 1);
   assert.equal(corrupt[0]!.file, first);
+});
+
+test("queries over several parts keep each part's dictionary (arquero alone would mislabel rows)", async () => {
+  const store = new ResultsStore(await tmp());
+  await store.appendMetrics([{ run: "a", step: 1, loss: 1, lr: 1, gradNorm: 1, tokensPerSec: 1 }]);
+  await store.appendMetrics([{ run: "b", step: 1, loss: 2, lr: 1, gradNorm: 1, tokensPerSec: 1 }, { run: "a", step: 2, loss: 3, lr: 1, gradNorm: 1, tokensPerSec: 1 }]);
+  const metrics = await store.read("metrics");
+  assert.equal(metrics.batches.length, 2);
+  assert.deepEqual((frame(metrics).objects() as Record<string, unknown>[]).map((r) => [r.run, r.loss]), [["a", 1], ["b", 2], ["a", 3]]);
+  assert.deepEqual(where(metrics, { run: "a" }).array("loss"), [1, 3]);
 });
 
 test("query helpers filter, pivot and summarise; tables display as escaped HTML with their shape", () => {
