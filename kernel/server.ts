@@ -22,7 +22,7 @@ export interface ConnectionInfo {
 }
 
 /** Messages larger than this are refused unread: a runaway front end must not exhaust memory. */
-const MAX_MESSAGE_BYTES = 256 << 20;
+const MAX_MESSAGE_BYTES = Number(process.env.QUANTSCOPE_KERNEL_MAX_MESSAGE_BYTES ?? 256 << 20);
 
 const realStderr = process.stderr.write.bind(process.stderr);
 function log(text: string): void {
