@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { Table, tableFromIPC, tableToIPC } from "apache-arrow";
+import { DataType, Dictionary, RecordBatch, Struct, Table, makeData, tableFromIPC, tableToIPC, vectorFromArray, type Data, type Vector } from "apache-arrow";
 import { isTemporary, writeFileAtomic } from "./atomic.js";
 
 const MAGIC = Buffer.from("ARROW1");
@@ -82,6 +82,48 @@ export class ArrowDataset {
       }
     }
     if (tables.length === 0) return { table: null, corrupt };
-    return { table: tables[0]!.concat(...tables.slice(1)), corrupt };
+    return { table: unifyDictionaries(tables[0]!.concat(...tables.slice(1))), corrupt };
   }
+}
+
+/**
+ * Gives every batch of each dictionary column one shared dictionary. Each part carries its own
+ * dictionary; concatenated as they are, the table cannot be written as an Arrow file again
+ * (`tableToIPC(t, "file")` refuses replacement dictionaries) and arquero mislabels rows.
+ */
+export function unifyDictionaries(table: Table): Table {
+  const fields = table.schema.fields;
+  const cols = fields.flatMap((f, i) => (DataType.isDictionary(f.type) ? [i] : []));
+  if (table.batches.length < 2 || cols.length === 0) return table;
+  const unified = new Map<number, { dict: Vector; maps: Int32Array[] }>();
+  for (const i of cols) {
+    const values: unknown[] = [];
+    const index = new Map<unknown, number>();
+    const maps = table.batches.map((b) => {
+      const dv = b.data.children[i]!.dictionary!;
+      const m = new Int32Array(dv.length);
+      for (let k = 0; k < dv.length; k++) {
+        const v = dv.get(k);
+        let j = index.get(v);
+        if (j === undefined) index.set(v, (j = values.push(v) - 1));
+        m[k] = j;
+      }
+      return m;
+    });
+    unified.set(i, { dict: vectorFromArray(values as never, (fields[i]!.type as Dictionary).dictionary), maps });
+  }
+  const batches = table.batches.map((b, bi) => {
+    const children = b.data.children.map((d: Data, i) => {
+      const u = unified.get(i);
+      if (!u) return d;
+      const map = u.maps[bi]!;
+      const src = d.values as Int32Array;
+      const out = new (src.constructor as Int32ArrayConstructor)(src.length);
+      // Null slots may hold any index; anything out of range maps to 0 and stays masked by the bitmap.
+      for (let k = 0; k < src.length; k++) out[k] = map[src[k]!] ?? 0;
+      return makeData({ type: d.type, offset: d.offset, length: d.length, nullCount: d.nullCount, nullBitmap: d.nullBitmap, data: out, dictionary: u.dict } as never);
+    });
+    return new RecordBatch(table.schema, makeData({ type: new Struct(fields), length: b.numRows, nullCount: 0, children }));
+  });
+  return new Table(table.schema, batches);
 }

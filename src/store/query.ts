@@ -1,21 +1,14 @@
 import * as aq from "arquero";
-import { DataType, type Table } from "apache-arrow";
+import type { Table } from "apache-arrow";
+import { unifyDictionaries } from "./dataset.js";
 
 /** An arquero table: filter, group, pivot and join with arquero's verbs (`aq.op` has the functions). */
 export type Frame = ReturnType<typeof aq.fromArrow>;
 
 /** Reads an Arrow table into arquero (zero-copy where arquero can). */
 export function frame(table: Table): Frame {
-  let f = aq.fromArrow(table as never) as Frame;
-  if (table.batches.length < 2) return f;
-  // A store read concatenates parts, each with its own dictionary; arquero decodes every batch with
-  // one dictionary, which silently mislabels rows. Decode those columns with apache-arrow instead.
-  for (const field of table.schema.fields) {
-    if (!DataType.isDictionary(field.type)) continue;
-    const values = Array.from(table.getChild(field.name)!, (v) => v as unknown);
-    f = f.assign(aq.table({ [field.name]: values })) as Frame;
-  }
-  return f;
+  // arquero decodes every batch with one dictionary; per-part dictionaries would mislabel rows.
+  return aq.fromArrow(unifyDictionaries(table) as never) as Frame;
 }
 
 function isBigIntColumn(f: Frame, name: string): boolean {

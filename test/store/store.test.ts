@@ -1,4 +1,5 @@
 import { test } from "node:test";
+import { tableFromIPC, tableToIPC } from "apache-arrow";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
@@ -133,6 +134,12 @@ test("queries over several parts keep each part's dictionary (arquero alone woul
   assert.equal(metrics.batches.length, 2);
   assert.deepEqual((frame(metrics).objects() as Record<string, unknown>[]).map((r) => [r.run, r.loss]), [["a", 1], ["b", 2], ["a", 3]]);
   assert.deepEqual(where(metrics, { run: "a" }).array("loss"), [1, 3]);
+  const m = (run: string) => tableOf("metrics", [{ run, step: 0, loss: 1, lr: 1, grad_norm: 1, tokens_per_s: 1 }]);
+  assert.deepEqual(frame(m("a").concat(m("b"), m("a"))).array("run"), ["a", "b", "a"], "any multi-batch table, not only store reads");
+  // One dictionary across parts, so a read table can be written out again as an Arrow file.
+  const again = tableFromIPC(tableToIPC(metrics, "file"));
+  assert.deepEqual(again.getChild("run")!.toArray(), ["a", "b", "a"]);
+  assert.equal(again.schema.metadata.get("quantscope.schema"), "metrics");
 });
 
 test("query helpers filter, pivot and summarise; tables display as escaped HTML with their shape", () => {
