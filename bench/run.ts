@@ -1,0 +1,39 @@
+// `npm run bench`: every benchmark in one run, printed as a table and saved as an Arrow file
+// (bench-results/bench.arrow, one part per run) beside the machine it ran on.
+import { cpus, totalmem } from "node:os";
+import { tableFromArrays } from "apache-arrow";
+import { ArrowDataset } from "../src/store/dataset.js";
+import { benchKernel } from "./kernel.js";
+import { benchQuantize } from "./quantize.js";
+import { benchStore } from "./store.js";
+import { benchTrain } from "./train.js";
+import type { BenchRow } from "./types.js";
+
+const only = process.argv.slice(2);
+const suites: [string, () => Promise<BenchRow[]>][] = [
+  ["train", () => benchTrain()],
+  ["quantize", () => benchQuantize()],
+  ["store", () => benchStore()],
+  ["kernel", () => benchKernel()],
+];
+const machine = `${cpus().length}x ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`;
+const rows: BenchRow[] = [];
+for (const [name, run] of suites) {
+  if (only.length && !only.includes(name)) continue;
+  console.error(`running ${name} …`);
+  rows.push(...(await run()));
+}
+console.log(`machine: ${machine}`);
+console.table(rows.map((r) => ({ ...r, value: +r.value.toPrecision(4), baseline_ratio: r.baseline_ratio === null ? null : +r.baseline_ratio.toFixed(3) })));
+const at = Date.now();
+const table = tableFromArrays({
+  bench: rows.map((r) => r.bench),
+  case: rows.map((r) => r.case),
+  value: Float64Array.from(rows.map((r) => r.value)),
+  unit: rows.map((r) => r.unit),
+  baseline_ratio: rows.map((r) => r.baseline_ratio),
+  machine: rows.map(() => machine),
+  measured_at: rows.map(() => new Date(at).toISOString()),
+});
+const file = await new ArrowDataset("bench-results").append(table);
+console.log(`saved ${file}`);
