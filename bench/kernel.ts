@@ -1,30 +1,48 @@
-import { spawnSync } from "node:child_process";
+/**
+ * Kernel benchmark: execute round-trip (execute_request sent → idle status received) for a trivial
+ * cell, measured by a real jupyter_client for the quantscope kernel and, in the same run, for
+ * ipykernel as the baseline. Needs Debian's Jupyter under /usr/bin/python3.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { JUPYTER_PYTHON, tempKernelPath } from "../test/helpers/jupyter.js";
 import type { BenchRow } from "./types.js";
 
-function measure(kernel: string, n: number, jupyterPath: string): { median_ms: number; p95_ms: number } | null {
-  const script = fileURLToPath(new URL("../../bench/kernel_roundtrip.py", import.meta.url));
-  const r = spawnSync(JUPYTER_PYTHON, ["-Xfrozen_modules=off", script, kernel, String(n)], { encoding: "utf8", env: { ...process.env, JUPYTER_PATH: jupyterPath } });
-  if (r.status !== 0) {
-    console.warn(`${kernel}: ${r.stderr.trim().split("\n").at(-1)}`);
-    return null;
-  }
-  return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { median_ms: number; p95_ms: number };
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+function quantile(sorted: number[], q: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i]!;
 }
 
-/** Execute round trip of `1+1` on the quantscope kernel beside ipykernel, measured in the same run. */
-export async function benchKernel(n = 100): Promise<BenchRow[]> {
-  const path = tempKernelPath();
-  const ours = measure("quantscope", n, path);
-  const ipy = measure("python3", n, path);
-  const rows: BenchRow[] = [];
-  for (const [name, m] of [["quantscope", ours], ["ipykernel", ipy]] as const) {
-    if (!m) continue;
-    rows.push({ bench: "kernel", case: `${name} execute round trip median`, value: m.median_ms, unit: "ms", baseline_ratio: ipy ? m.median_ms / ipy.median_ms : null });
-    rows.push({ bench: "kernel", case: `${name} execute round trip p95`, value: m.p95_ms, unit: "ms", baseline_ratio: ipy ? m.p95_ms / ipy.p95_ms : null });
-  }
-  return rows;
+/** Median and p95 execute round-trip of the quantscope kernel beside ipykernel's. */
+export async function benchKernel(iterations = 200): Promise<BenchRow[]> {
+  const prefix = mkdtempSync(join(tmpdir(), "qs-bench-kernelspec-"));
+  execFileSync(process.execPath, [join(root, "dist/src/cli/main.js"), "kernel", "install", "--prefix", prefix]);
+  const out = execFileSync("/usr/bin/python3", [join(root, "test/python/kernel_bench.py"), String(iterations)], {
+    env: { ...process.env, JUPYTER_PATH: join(prefix, "share/jupyter") },
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+    timeout: 300_000,
+  });
+  const times = JSON.parse(out.trim().split("\n").pop()!) as Record<"quantscope" | "ipykernel", number[]>;
+  const stats = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return { median: quantile(s, 0.5), p95: quantile(s, 0.95) };
+  };
+  const q = stats(times.quantscope);
+  const ip = stats(times.ipykernel);
+  const row = (c: string, value: number, ratio: number | null): BenchRow => ({ bench: "kernel", case: c, value: Math.round(value * 1000) / 1000, unit: "ms", baseline_ratio: ratio });
+  return [
+    row("execute round-trip median (quantscope)", q.median, q.median / ip.median),
+    row("execute round-trip p95 (quantscope)", q.p95, q.p95 / ip.p95),
+    row("execute round-trip median (ipykernel)", ip.median, null),
+    row("execute round-trip p95 (ipykernel)", ip.p95, null),
+  ];
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.table(await benchKernel());
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  console.table(await benchKernel());
+}
