@@ -29,6 +29,9 @@ function installResolutionFallback(cwd: string): void {
   const forward = (path: string): string => {
     if (!path.startsWith(local) || fileExists(path) || directoryExists(path)) return path;
     const rest = path.slice(local.length);
+    // quantscope's own dependencies resolve one level up, as `<cwd>/node_modules/<dep>`: types reached
+    // through `quantscope/node_modules/…` cannot be named in the declarations tslab emits per cell.
+    if (rest.startsWith(join("quantscope", "node_modules") + sep)) return path;
     if (rest === "quantscope" || rest.startsWith("quantscope" + sep)) return join(PACKAGE_ROOT, rest.slice("quantscope".length));
     return join(PACKAGE_ROOT, "node_modules", rest);
   };

@@ -14,3 +14,8 @@ export interface Displayable {
 export function isDisplayable(value: unknown): value is Displayable {
   return typeof value === "object" && value !== null && typeof (value as Record<symbol, unknown>)[displaySymbol] === "function";
 }
+
+/** Escapes text for HTML content and attribute values. */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}

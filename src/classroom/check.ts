@@ -1,4 +1,4 @@
-import { displaySymbol, type MimeBundle } from "../display.js";
+import { displaySymbol, escapeHtml, type MimeBundle } from "../display.js";
 
 /** The outcome of one exercise check. */
 export interface CheckResult {
@@ -17,15 +17,11 @@ function result(name: string, passed: boolean, message: string): CheckResult {
     name, passed, message,
     [displaySymbol]: () => ({
       "text/plain": `${passed ? "✓" : "✗"} ${name}: ${message}`,
-      "text/html": `<div style="padding:4px 8px;border-left:4px solid ${passed ? "#2a2" : "#c22"}"><b>${passed ? "✓" : "✗"} ${escape(name)}</b> — ${escape(message)}</div>`,
+      "text/html": `<div style="padding:4px 8px;border-left:4px solid ${passed ? "#2a2" : "#c22"}"><b>${passed ? "✓" : "✗"} ${escapeHtml(name)}</b> — ${escapeHtml(message)}</div>`,
     }),
   };
   results.set(name, r);
   return r;
-}
-
-function escape(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 }
 
 /**

@@ -8,6 +8,18 @@ async function main(): Promise<number> {
       const { runDemo } = await import("./demo.js");
       return runDemo(args);
     }
+    case "report": {
+      const { parseArgs } = await import("node:util");
+      const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { output: { type: "string", short: "o" } } });
+      if (positionals.length !== 1) {
+        console.error("usage: quantscope report NOTEBOOK.ipynb [-o report.html]");
+        return 2;
+      }
+      const { notebookReport } = await import("../report/notebook-report.js");
+      const out = notebookReport(positionals[0]!, values.output ?? positionals[0]!.replace(/\.ipynb$/, "") + ".html");
+      console.log(`report: ${out}`);
+      return 0;
+    }
     case "kernel": {
       const { runKernelCli } = await import("../../kernel/cli.js");
       return runKernelCli(args);

@@ -1,15 +1,12 @@
 import { mkdirSync } from "node:fs";
 import type { SweepResult } from "../evaluate/sweep.js";
 import { compareRecipes, formatStat, summarize } from "../evaluate/summary.js";
+import { escapeHtml } from "../display.js";
 import { tableToHTML } from "../store/html.js";
 import { ResultsStore } from "../store/results.js";
 import { frame, where, toArrow } from "../store/query.js";
 import { degradationCurve, outlierTrace, tableView } from "../widgets/widgets.js";
 import { writeEmbeddedPage } from "../widgets/embed.js";
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
-}
 
 export interface ReportOptions {
   readonly title?: string;

@@ -1,10 +1,6 @@
 import type { Table } from "apache-arrow";
-import { displaySymbol, type Displayable, type MimeBundle } from "../display.js";
+import { displaySymbol, escapeHtml, type Displayable, type MimeBundle } from "../display.js";
 import type { Frame } from "./query.js";
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return "";

@@ -1,0 +1,51 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { notebookReport } from "../../src/report/notebook-report.js";
+import { jupyterMissing } from "../helpers/jupyter.js";
+import { haveChromium, launch } from "../widgets/browser.js";
+
+const missing = jupyterMissing() ?? (haveChromium() ? null : "chromium is not installed");
+
+const cell = (source: string) => ({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source });
+
+test("quantscope report runs a notebook and writes HTML whose widgets render offline from file://", { skip: missing ?? false }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "qs-report-"));
+  const nbPath = join(dir, "analysis.ipynb");
+  writeFileSync(nbPath, JSON.stringify({
+    nbformat: 4, nbformat_minor: 5,
+    metadata: { kernelspec: { name: "quantscope", display_name: "TypeScript (quantscope)", language: "typescript" } },
+    cells: [
+      cell('import { tableOf, degradationCurve, ResultsStore } from "quantscope";\n' +
+        'const rows = ["W8A8 per-tensor static", "W8A8 vector-wise", "W4 g32"].flatMap((scheme, i) => ["friendly", "unfriendly"].map((recipe_label, j) => ({ run: recipe_label, recipe_label, scheme, weight_bits: 8, activation_bits: 8, granularity: "g", metric: "loss", layer: null, site: null, value: 1, float_value: 1, degradation_pct: i + j })));\n' +
+        "const quant = tableOf(\"quant\", rows);\n" +
+        'await new ResultsStore("results").dataset("quant").append(quant);'),
+      cell('degradationCurve(quant, { x: "scheme", series: "recipe_label", metric: "loss", xScale: "category", title: "report test" })'),
+    ],
+  }));
+  const out = notebookReport(nbPath, join(dir, "out", "report.html"));
+  assert.ok(existsSync(join(dir, "out", "results", "quant")), "the notebook ran in the report's folder, so its Arrow results sit beside the report");
+  for (const asset of ["require.js", "embed-amd.js", "quantscope-widgets.js"]) assert.ok(existsSync(join(dir, "out", asset)), asset);
+
+  const browser = await launch();
+  try {
+    const requests: string[] = [];
+    await browser.context.route("**/*", (route) => {
+      requests.push(route.request().url());
+      return route.request().url().startsWith("file:") ? route.continue() : route.abort();
+    });
+    const page = await browser.context.newPage();
+    await page.goto(pathToFileURL(out).href);
+    await page.waitForSelector(".js-plotly-plot .scatterlayer .trace", { timeout: 60_000 });
+    assert.equal(await page.locator(".js-plotly-plot .scatterlayer .trace").count(), 2, "one line per recipe");
+    assert.match(await page.locator(".js-plotly-plot .gtitle").first().textContent() ?? "", /report test/);
+    mkdirSync("test-artifacts", { recursive: true });
+    await page.screenshot({ path: "test-artifacts/notebook-report.png", fullPage: true });
+    assert.deepEqual(requests.filter((u) => !u.startsWith("file:")), [], "no network request");
+  } finally {
+    await browser.close();
+  }
+});
