@@ -45,17 +45,14 @@ import { evalBatches, quantizeAndEvaluate, ResultsStore, degradationCurve, show,
 const windows = evalBatches(data.heldOut, 8, config.context, 4);
 const calibration = evalBatches(data.train, 8, config.context, 2);
 const schemes = [{ name: "w8a8-tensor", mode: "static" }, { name: "w8a8-vector" }, { name: "w4-group", groupSize: 32 }] as const;
-const quant = await quantizeAndEvaluate(model, "quickstart", "quickstart", schemes, windows, calibration);
-
-// %% [markdown]
-// ## Save as Arrow and plot
-// The store writes each table as Arrow IPC files (readable by pyarrow, polars, DuckDB); the
-// degradation curve reads the same table.
+const quantRows = await quantizeAndEvaluate(model, "quickstart", "quickstart", schemes, windows, calibration);
+// Saved as Arrow: the store writes each table as Arrow IPC files (pyarrow, polars and DuckDB read
+// them); the degradation curve below reads the same table.
+const store = new ResultsStore("quickstart-results", backend.name);
+await store.append({ runs: [], metrics: [], traces: tracker.rows, quant: quantRows });
+const quantTable = await store.read("quant");
 
 // %%
-const store = new ResultsStore("quickstart-results", backend.name);
-await store.append({ runs: [], metrics: [], traces: tracker.rows, quant });
-const quantTable = await store.read("quant");
 degradationCurve(toArrow(where(quantTable, { metric: "loss" })), { x: "scheme", series: "recipe_label", metric: "loss", xScale: "category", title: "held-out loss degradation (%)" });
 
 // %%
