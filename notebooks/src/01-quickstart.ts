@@ -51,8 +51,6 @@ const quantRows = await quantizeAndEvaluate(model, "quickstart", "quickstart", s
 const store = new ResultsStore("quickstart-results", backend.name);
 await store.append({ runs: [], metrics: [], traces: tracker.rows, quant: quantRows });
 const quantTable = await store.read("quant");
-
-// %%
 degradationCurve(toArrow(where(quantTable, { metric: "loss" })), { x: "scheme", series: "recipe_label", metric: "loss", xScale: "category", title: "held-out loss degradation (%)" });
 
 // %%
