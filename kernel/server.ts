@@ -48,7 +48,9 @@ export class Kernel {
   private readonly shell = new zmq.Router();
   private readonly control = new zmq.Router();
   private readonly stdin = new zmq.Router();
-  private readonly iopub = new zmq.Publisher();
+  /** No high-water mark: a PUB socket silently drops messages past it, so a front end slow to drain
+   * a burst (1,000 comm messages mean 2,000 busy/idle) would lose the replies that follow. */
+  private readonly iopub = new zmq.Publisher({ sendHighWaterMark: 0 });
   private readonly hb = new zmq.Reply();
   private executor!: CellExecutor;
   private executionCount = 0;

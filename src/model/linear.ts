@@ -1,4 +1,5 @@
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
+import { addBias } from "../ops/bias.js";
 import { matMul } from "../ops/matmul.js";
 
 /** Where a linear layer sits in the model. `head` is the final vocabulary projection. */
@@ -33,5 +34,5 @@ export type LinearImpl = (call: LinearCall) => tf.Tensor2D;
 /** Plain float32 `x · w + b`. */
 export const floatLinear: LinearImpl = ({ x, w, b }) => {
   const y = matMul(x, w);
-  return b ? tf.add(y, b) : y;
+  return b ? addBias(y, b) : y;
 };

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Batch } from "../data/batches.js";
+import { addBias } from "../ops/bias.js";
 import { crossEntropy } from "../ops/cross-entropy.js";
 import { gelu } from "../ops/gelu.js";
 import { layerNorm } from "../ops/layernorm.js";
@@ -108,7 +109,8 @@ export class Transformer {
       const ids = tf.reshape(tokens, [N]) as tf.Tensor1D;
       const tokEmb = matMul(tf.cast(tf.oneHot(ids, V), "float32") as tf.Tensor2D, param("wte") as tf.Tensor2D);
       const posEmb = tf.slice(param("wpe"), [0, 0], [T, d]);
-      let x = tf.reshape(tf.add(tf.reshape(tokEmb, [B, T, d]), posEmb), [N, d]) as tf.Tensor2D;
+      // Positions broadcast over the batch: one bias row of T·d features.
+      let x = tf.reshape(addBias(tf.reshape(tokEmb, [B, T * d]), tf.reshape(posEmb, [T * d])), [N, d]) as tf.Tensor2D;
       x = cast(drop(x, opts.dropout?.embedding ?? 0) as tf.Tensor2D, precision);
       const headDim = d / H;
       const mask = tf.slice(this.mask, [0, 0], [T, T]);

@@ -18,14 +18,17 @@ function jupyterPython(): string {
 // Executes with nbclient in the report's folder (so results the notebook writes land beside the
 // report), then exports HTML whose require.js and widget manager are the local copies beside it.
 const SCRIPT = `
-import sys, nbformat
+import os, sys, nbformat
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 src, out, cwd = sys.argv[1:4]
 nb = nbformat.read(src, as_version=4)
 NotebookClient(nb, timeout=1800, kernel_name=nb.metadata.get("kernelspec", {}).get("name", "quantscope"), resources={"metadata": {"path": cwd}}).execute()
 exporter = HTMLExporter(require_js_url="require.js", widget_renderer_url="embed-amd.js", jupyter_widgets_base_url="")
-html, _ = exporter.from_notebook_node(nb)
+# nbconvert looks the widget state up under metadata path/name; without both given it files the state
+# under "Notebook" and looks under "", so every widget view falls back to its static HTML.
+name = os.path.splitext(os.path.basename(src))[0]
+html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": name, "path": ""}})
 open(out, "w", encoding="utf-8").write(html)
 `;
 
