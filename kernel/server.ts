@@ -1,12 +1,19 @@
 import { readFileSync } from "node:fs";
+import { Worker } from "node:worker_threads";
 import * as zmq from "zeromq";
 import { commManager, type CommMessage, type CommTransport } from "../src/jupyter/comm.js";
 import { toMimeBundle } from "../src/jupyter/display.js";
 import "../src/jupyter/widget.js";
 import { QUANTSCOPE_VERSION } from "../src/store/schemas.js";
+import type { ControlWorkerData } from "./control-worker.js";
 import { CellExecutor } from "./executor.js";
 import { History, type HistoryRequest } from "./history.js";
 import { makeMessage, parseMessage, serializeMessage, Signer, WireError, type Json, type Message } from "./wire.js";
+
+/** Where replies to a request go: a socket, or the control worker's queue. */
+interface Replier {
+  send(frames: Buffer[]): Promise<void>;
+}
 
 /** The connection file Jupyter writes for a kernel. */
 export interface ConnectionInfo {
@@ -46,12 +53,13 @@ export class Kernel {
   private readonly signer: Signer;
   private readonly session = crypto.randomUUID();
   private readonly shell = new zmq.Router();
-  private readonly control = new zmq.Router();
   private readonly stdin = new zmq.Router();
   /** No high-water mark: a PUB socket silently drops messages past it, so a front end slow to drain
    * a burst (1,000 comm messages mean 2,000 busy/idle) would lose the replies that follow. */
   private readonly iopub = new zmq.Publisher({ sendHighWaterMark: 0 });
-  private readonly hb = new zmq.Reply();
+  /** Control and heartbeat live on a worker thread (see control-worker.ts); replies go through it. */
+  private controlWorker!: Worker;
+  private readonly control: Replier = { send: async (frames) => this.controlWorker.postMessage(frames) };
   private executor!: CellExecutor;
   private executionCount = 0;
   private readonly history = new History();
@@ -83,10 +91,9 @@ export class Kernel {
     this.executor = new CellExecutor(process.cwd());
     await Promise.all([
       this.shell.bind(this.url(this.conn.shell_port)),
-      this.control.bind(this.url(this.conn.control_port)),
       this.stdin.bind(this.url(this.conn.stdin_port)),
       this.iopub.bind(this.url(this.conn.iopub_port)),
-      this.hb.bind(this.url(this.conn.hb_port)),
+      this.startControlWorker(),
     ]);
     this.captureOutput();
     commManager.transport = this.transport();
@@ -95,10 +102,29 @@ export class Kernel {
     process.on("uncaughtException", (err) => this.stream("stderr", `Uncaught ${err.stack ?? err}\n`));
     process.on("unhandledRejection", (reason) => this.stream("stderr", `Unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`));
     this.watchParent();
-    void this.heartbeat();
     void this.listen(this.shell, (m) => (this.queue = this.queue.then(() => this.handle(this.shell, m))));
-    void this.listen(this.control, (m) => void this.handle(this.control, m));
     log(`started (pid ${process.pid})`);
+  }
+
+  private startControlWorker(): Promise<void> {
+    const workerData: ControlWorkerData = {
+      controlUrl: this.url(this.conn.control_port),
+      hbUrl: this.url(this.conn.hb_port),
+      key: this.conn.key,
+      scheme: this.conn.signature_scheme,
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+    };
+    this.controlWorker = new Worker(new URL("./control-worker.js", import.meta.url), { workerData });
+    this.controlWorker.unref();
+    return new Promise((resolve, reject) => {
+      this.controlWorker.once("error", reject);
+      this.controlWorker.on("message", (frames: Uint8Array[] | "ready" | "closed") => {
+        if (frames === "ready") return resolve();
+        if (frames === "closed") return;
+        // Control messages skip the shell queue: interrupt and shutdown must not wait behind a cell.
+        this.accept(frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength)), (m) => void this.handle(this.control, m));
+      });
+    });
   }
 
   /** Exits when the process that started us (jupyter_client sets JPY_PARENT_PID) is gone, as ipykernel does, so no kernel is orphaned. */
@@ -115,27 +141,25 @@ export class Kernel {
     }, 2000).unref();
   }
 
-  private async heartbeat(): Promise<void> {
-    for await (const frames of this.hb) {
-      if (this.closed) break;
-      await this.hb.send(frames);
-    }
-  }
-
   private async listen(sock: zmq.Router, onMessage: (m: Message) => void): Promise<void> {
     for await (const frames of sock) {
       if (this.closed) break;
-      const size = frames.reduce((a, f) => a + f.length, 0);
-      if (size > MAX_MESSAGE_BYTES) {
-        log(`rejected a ${size}-byte message (limit ${MAX_MESSAGE_BYTES})`);
-        continue;
-      }
-      try {
-        onMessage(parseMessage(frames, this.signer));
-      } catch (err) {
-        if (err instanceof WireError) log(`rejected message: ${err.message}`);
-        else log(`error reading message: ${(err as Error).stack}`);
-      }
+      this.accept(frames, onMessage);
+    }
+  }
+
+  /** Size check, signature check and parse; anything wrong is logged and dropped, never run. */
+  private accept(frames: Buffer[], onMessage: (m: Message) => void): void {
+    const size = frames.reduce((a, f) => a + f.length, 0);
+    if (size > MAX_MESSAGE_BYTES) {
+      log(`rejected a ${size}-byte message (limit ${MAX_MESSAGE_BYTES})`);
+      return;
+    }
+    try {
+      onMessage(parseMessage(frames, this.signer));
+    } catch (err) {
+      if (err instanceof WireError) log(`rejected message: ${err.message}`);
+      else log(`error reading message: ${(err as Error).stack}`);
     }
   }
 
@@ -146,7 +170,7 @@ export class Kernel {
     this.iopubQueue = this.iopubQueue.then(() => this.iopub.send(frames)).catch((err: Error) => log(`iopub send failed: ${err.message}`));
   }
 
-  private async reply(sock: zmq.Router, parent: Message, msgType: string, content: Json): Promise<void> {
+  private async reply(sock: Replier, parent: Message, msgType: string, content: Json): Promise<void> {
     await sock.send(serializeMessage(makeMessage(msgType, content, parent, this.session), this.signer));
   }
 
@@ -176,7 +200,7 @@ export class Kernel {
     };
   }
 
-  private async handle(sock: zmq.Router, msg: Message): Promise<void> {
+  private async handle(sock: Replier, msg: Message): Promise<void> {
     const type = msg.header.msg_type;
     const previous = this.parent;
     this.parent = msg;
@@ -195,7 +219,7 @@ export class Kernel {
     }
   }
 
-  private async dispatch(sock: zmq.Router, msg: Message): Promise<void> {
+  private async dispatch(sock: Replier, msg: Message): Promise<void> {
     const c = msg.content;
     switch (msg.header.msg_type) {
       case "kernel_info_request":
@@ -258,7 +282,7 @@ export class Kernel {
     return { content, metadata: msg.metadata, buffers: msg.buffers.map((b) => new DataView(b.buffer, b.byteOffset, b.byteLength)) };
   }
 
-  private async execute(sock: zmq.Router, msg: Message): Promise<void> {
+  private async execute(sock: Replier, msg: Message): Promise<void> {
     const code = String(msg.content.code ?? "");
     const silent = Boolean(msg.content.silent);
     if (!silent && msg.content.store_history !== false) this.executionCount++;
@@ -282,7 +306,14 @@ export class Kernel {
     this.closed = true;
     await this.iopubQueue;
     commManager.transport = null;
-    for (const s of [this.shell, this.control, this.stdin, this.iopub, this.hb]) s.close();
+    for (const s of [this.shell, this.stdin, this.iopub]) s.close();
+    // Let the worker send what it has queued (the shutdown_reply among it), for at most a second.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1000);
+      this.controlWorker.on("message", (m) => m === "closed" && (clearTimeout(timer), resolve()));
+      this.controlWorker.postMessage("close");
+    });
+    await this.controlWorker.terminate();
     this.executor.close();
     log("shut down");
     process.exit(0);

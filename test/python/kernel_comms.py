@@ -7,6 +7,7 @@ import sys
 import time
 import unittest
 import uuid
+from queue import Empty
 
 from jupyter_client.manager import start_new_kernel
 from jupyter_client.session import Session
@@ -170,6 +171,25 @@ class KernelComms(unittest.TestCase):
         self.assertEqual(reply["content"]["ename"], "KeyboardInterrupt")
         self.iopub_until_idle(msg_id)
         self.assertEqual(self.value_of("before + 1"), "42")
+
+    def test_interrupt_request_on_control_stops_a_busy_loop_and_keeps_state(self):
+        # interrupt_mode "message": the request must get through while the main thread spins.
+        self.assertEqual(self.value_of("const kept = 6; kept"), "6")
+        msg_id = self.kc.execute("let turns = 0; while (true) { turns++; }")
+        time.sleep(1.5)
+        # The heartbeat answers while the loop runs (it lives on the control thread).
+        self.assertTrue(self.kc.hb_channel.is_beating())
+        forged = Session(key=b"not-the-key", session=self.kc.session.session)
+        forged.send(self.kc.control_channel.socket, forged.msg("interrupt_request", {}))
+        time.sleep(1.0)
+        with self.assertRaises(Empty, msg="a forged interrupt_request is ignored: the loop still runs"):
+            self.kc.get_shell_msg(timeout=0.5)
+        self.kc.session.send(self.kc.control_channel.socket, self.kc.session.msg("interrupt_request", {}))
+        self.assertEqual(self.kc.get_control_msg(timeout=TIMEOUT)["msg_type"], "interrupt_reply")
+        reply = self.reply_to(msg_id)
+        self.assertEqual(reply["content"]["ename"], "KeyboardInterrupt")
+        self.iopub_until_idle(msg_id)
+        self.assertEqual(self.value_of("kept * 7"), "42")
 
 
 if __name__ == "__main__":

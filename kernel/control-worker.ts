@@ -1,0 +1,69 @@
+/**
+ * The control and heartbeat sockets, on their own thread. The main thread runs user code, and a
+ * synchronous loop there blocks its event loop: a heartbeat answered from it would stop (front ends
+ * then call the kernel dead) and an `interrupt_request` would wait behind the very loop it is meant
+ * to stop. Here, a verified `interrupt_request` raises SIGINT at once, which breaks the running
+ * script (tslab runs cells with `breakOnSigint`); every control message is then handed to the main
+ * thread, which answers it as usual through {@link ControlRequest} replies posted back.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import * as zmq from "zeromq";
+import { parseMessage, Signer, WireError } from "./wire.js";
+
+/** What the main thread gives the worker. */
+export interface ControlWorkerData {
+  readonly controlUrl: string;
+  readonly hbUrl: string;
+  readonly key: string;
+  readonly scheme: string;
+  readonly maxMessageBytes: number;
+}
+
+const data = workerData as ControlWorkerData;
+const port = parentPort!;
+const signer = new Signer(data.key, data.scheme);
+const control = new zmq.Router();
+const hb = new zmq.Reply();
+const log = (text: string): void => void process.stderr.write(`[quantscope kernel] ${text}\n`);
+
+async function heartbeat(): Promise<void> {
+  for await (const frames of hb) await hb.send(frames);
+}
+
+// Replies from the main thread, sent one at a time (a zeromq socket allows one send in flight).
+let sending: Promise<void> = Promise.resolve();
+// "close" (at shutdown) waits for the replies already queued, so shutdown_reply still goes out.
+port.on("message", (frames: Uint8Array[] | "close") => {
+  if (frames === "close") {
+    void sending.then(() => {
+      control.close();
+      hb.close();
+      port.postMessage("closed");
+    });
+    return;
+  }
+  sending = sending.then(() => control.send(frames)).catch((err: Error) => log(`control send failed: ${err.message}`));
+});
+
+async function listen(): Promise<void> {
+  for await (const frames of control) {
+    const size = frames.reduce((a, f) => a + f.length, 0);
+    if (size > data.maxMessageBytes) {
+      log(`rejected a ${size}-byte control message (limit ${data.maxMessageBytes})`);
+      continue;
+    }
+    try {
+      // Verified here too: a forged message must never raise SIGINT.
+      if (parseMessage(frames, signer).header.msg_type === "interrupt_request") process.kill(process.pid, "SIGINT");
+    } catch (err) {
+      log(`rejected control message: ${err instanceof WireError ? err.message : (err as Error).stack}`);
+      continue;
+    }
+    port.postMessage(frames);
+  }
+}
+
+await Promise.all([control.bind(data.controlUrl), hb.bind(data.hbUrl)]);
+port.postMessage("ready");
+void heartbeat();
+void listen();
