@@ -63,7 +63,27 @@ async function listen(): Promise<void> {
   }
 }
 
+/**
+ * Ends the kernel when the process that started it (jupyter_client sets JPY_PARENT_PID) is gone, as
+ * ipykernel does, so no kernel is orphaned. Watched from this thread because the main thread may be
+ * stuck in a loop nobody will ever interrupt; SIGKILL, because with the parent gone nothing is left
+ * to save and a spinning main thread would never run an exit handler.
+ */
+function watchParent(): void {
+  const parent = Number(process.env.JPY_PARENT_PID);
+  if (!parent) return;
+  setInterval(() => {
+    try {
+      process.kill(parent, 0);
+    } catch {
+      log(`parent process ${parent} is gone: exiting`);
+      process.kill(process.pid, "SIGKILL");
+    }
+  }, 2000);
+}
+
 await Promise.all([control.bind(data.controlUrl), hb.bind(data.hbUrl)]);
+watchParent();
 port.postMessage("ready");
 void heartbeat();
 void listen();

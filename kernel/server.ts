@@ -101,7 +101,6 @@ export class Kernel {
     // A bug in user code's async callbacks must not take the kernel down with it.
     process.on("uncaughtException", (err) => this.stream("stderr", `Uncaught ${err.stack ?? err}\n`));
     process.on("unhandledRejection", (reason) => this.stream("stderr", `Unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`));
-    this.watchParent();
     void this.listen(this.shell, (m) => (this.queue = this.queue.then(() => this.handle(this.shell, m))));
     log(`started (pid ${process.pid})`);
   }
@@ -125,20 +124,6 @@ export class Kernel {
         this.accept(frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength)), (m) => void this.handle(this.control, m));
       });
     });
-  }
-
-  /** Exits when the process that started us (jupyter_client sets JPY_PARENT_PID) is gone, as ipykernel does, so no kernel is orphaned. */
-  private watchParent(): void {
-    const parent = Number(process.env.JPY_PARENT_PID);
-    if (!parent) return;
-    setInterval(() => {
-      try {
-        process.kill(parent, 0);
-      } catch {
-        log(`parent process ${parent} is gone: exiting`);
-        process.exit(0);
-      }
-    }, 2000).unref();
   }
 
   private async listen(sock: zmq.Router, onMessage: (m: Message) => void): Promise<void> {

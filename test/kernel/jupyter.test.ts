@@ -57,3 +57,9 @@ test("comm, widget, binary-buffer, robustness and interrupt tests pass", { skip:
   const out = runSuite("kernel_comms.py", 140_000);
   assert.match(out, /comms: \d+ ran, 0 failures, 0 errors/);
 });
+
+test("a kernel stuck in a loop exits when the process that started it dies", { skip: !havePython, timeout: 180_000 }, () => {
+  const out = runSuite("kernel_orphan.py", 170_000);
+  const result = JSON.parse(out.trim().split("\n").find((l) => l.startsWith("{"))!) as { exited: boolean; seconds: number };
+  assert.ok(result.exited, `the orphaned kernel was still running after ${result.seconds} s`);
+});
