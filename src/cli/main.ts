@@ -36,6 +36,7 @@ async function main(): Promise<number> {
 }
 
 main().then((code) => { process.exitCode = code; }, (err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
+  // The message is what a user needs; QUANTSCOPE_DEBUG=1 adds the stack for a bug report.
+  console.error(err instanceof Error ? (process.env.QUANTSCOPE_DEBUG ? err.stack : err.message) : err);
   process.exitCode = 1;
 });

@@ -1,5 +1,5 @@
 import * as aq from "arquero";
-import type { Table } from "apache-arrow";
+import { Table, vectorFromArray, type Vector } from "apache-arrow";
 import { unifyDictionaries } from "./dataset.js";
 
 /** An arquero table: filter, group, pivot and join with arquero's verbs (`aq.op` has the functions). */
@@ -9,6 +9,11 @@ export type Frame = ReturnType<typeof aq.fromArrow>;
 export function frame(table: Table): Frame {
   // arquero decodes every batch with one dictionary; per-part dictionaries would mislabel rows.
   return aq.fromArrow(unifyDictionaries(table) as never) as Frame;
+}
+
+/** An Arrow table as a frame; a frame as it is. */
+function asFrame(table: Table | Frame): Frame {
+  return table instanceof Table ? frame(table) : table;
 }
 
 function isBigIntColumn(f: Frame, name: string): boolean {
@@ -21,7 +26,7 @@ function isBigIntColumn(f: Frame, name: string): boolean {
 
 /** Rows whose columns equal the given values, e.g. `where(quant, { metric: "loss", scheme: "W8A8 vector-wise" })`. */
 export function where(table: Table | Frame, equals: Record<string, string | number | null>): Frame {
-  const f = "numRows" in table && "schema" in table ? frame(table as Table) : (table as Frame);
+  const f = asFrame(table);
   const keys = Object.keys(equals);
   for (const k of keys) if (!f.columnNames().includes(k)) throw new Error(`no column '${k}' (columns: ${f.columnNames().join(", ")})`);
   // int64 columns (step, bytes) arrive as bigint, and 10n !== 10: match a number to them as a bigint.
@@ -38,22 +43,29 @@ export function where(table: Table | Frame, equals: Record<string, string | numb
  * E.g. `pivot(traces, "step", "metric", "value")`.
  */
 export function pivot(table: Table | Frame, index: string | string[], columns: string, values: string): Frame {
-  const f = "schema" in table && "numRows" in table ? frame(table as Table) : (table as Frame);
+  const f = asFrame(table);
   return f.groupby(index).pivot(columns, { value: `d => op.mean(d[${JSON.stringify(values)}])` }) as Frame;
 }
 
 /** Mean, standard deviation, min, max and count of `value` per group, e.g. across seeds. */
 export function summarizeBy(table: Table | Frame, by: string | string[], value: string): Frame {
-  const f = "schema" in table && "numRows" in table ? frame(table as Table) : (table as Frame);
+  const f = asFrame(table);
   const v = JSON.stringify(value);
   return f.groupby(by).rollup({
     mean: `d => op.mean(d[${v}])`, std: `d => op.stdev(d[${v}])`, min: `d => op.min(d[${v}])`, max: `d => op.max(d[${v}])`, n: "op.count()",
   }) as Frame;
 }
 
-/** Back to Arrow (for widgets and the store). */
+/**
+ * Back to an apache-arrow `Table` (for widgets and the store), one column at a time with
+ * apache-arrow's own type inference (numbers → Float64, strings → dictionary, bigints → Int64).
+ * Not arquero's `toArrow`: arquero 7 builds flechette tables, and apache-arrow 21 cannot read the
+ * IPC bytes flechette writes for them.
+ */
 export function toArrow(f: Frame): Table {
-  return f.toArrow() as unknown as Table;
+  const columns: Record<string, Vector> = {};
+  for (const name of f.columnNames()) columns[name] = vectorFromArray(Array.from(f.array(name) as ArrayLike<unknown>));
+  return new Table(columns);
 }
 
 /** Alias of {@link frame}, under arquero's own name for the conversion. */

@@ -1,5 +1,5 @@
 import { test } from "node:test";
-import { tableFromIPC, tableToIPC } from "apache-arrow";
+import { Table, tableFromIPC, tableToIPC } from "apache-arrow";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { ArrowDataset } from "../../src/store/dataset.js";
 import { ResultsStore } from "../../src/store/results.js";
 import { tableOf } from "../../src/store/schemas.js";
-import { filterRows, frame, groupSummary, pivot, summarizeBy, where } from "../../src/store/query.js";
+import { filterRows, frame, groupSummary, pivot, summarizeBy, toArrow, where } from "../../src/store/query.js";
 import { show, tableToHTML } from "../../src/store/html.js";
 import { displaySymbol } from "../../src/display.js";
 import { makeRecipe } from "../../src/train/recipe.js";
@@ -164,4 +164,18 @@ test("query helpers filter, pivot and summarise; tables display as escaped HTML 
   const bundle = show(traces)[displaySymbol]();
   assert.ok(String(bundle["text/html"]).startsWith("<table"));
   assert.match(String(bundle["text/plain"]), /4 rows × 6 columns/);
+});
+
+test("toArrow turns a query result back into an apache-arrow table that writes as an Arrow file", () => {
+  const traces = tableOf("traces", [
+    { run: "a", step: 0, layer: -1, site: "all", metric: "max_inf_norm", value: 2 },
+    { run: "b", step: 5, layer: 1, site: "resid", metric: "max_inf_norm", value: 4.5 },
+    { run: "b", step: 10, layer: 1, site: "resid", metric: "avg_kurtosis", value: 3 },
+  ]);
+  const t = toArrow(where(traces, { metric: "max_inf_norm" }).select("run", "step", "value"));
+  assert.ok(t instanceof Table);
+  assert.deepEqual(t.schema.fields.map((f) => f.name), ["run", "step", "value"]);
+  const back = tableFromIPC(tableToIPC(t, "file"));
+  assert.deepEqual(back.toArray().map((r) => ({ ...r.toJSON() })), [{ run: "a", step: 0n, value: 2 }, { run: "b", step: 5n, value: 4.5 }], "int64 steps stay int64");
+  assert.equal(frame(t).numRows(), 2, "and reads back into a frame");
 });

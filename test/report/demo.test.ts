@@ -1,0 +1,38 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { ResultsStore } from "../../src/store/results.js";
+import { haveChromium, launch } from "../widgets/browser.js";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+
+test("quantscope demo (ci preset) prints its summary and writes Arrow tables and an offline report that renders", { timeout: 300_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), "qs-demo-"));
+  const r = spawnSync(process.execPath, [join(root, "dist/src/cli/main.js"), "demo", "--preset", "ci", "--out", out], { encoding: "utf8", timeout: 280_000, env: { ...process.env, QUANTSCOPE_DEBUG: "1" } });
+  assert.equal(r.status, 0, `demo failed:\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-3000)}`);
+  assert.match(r.stdout, /What this run shows \(computed from the data above\)/);
+  const report = join(out, "report.html");
+  assert.match(r.stdout, new RegExp(`report: ${report.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+
+  const store = new ResultsStore(out);
+  for (const name of ["runs", "metrics", "traces", "quant"] as const) assert.ok((await store.read(name)).numRows > 0, `${name} has rows`);
+  const html = readFileSync(report, "utf8");
+  assert.match(html, /application\/vnd\.jupyter\.widget-state\+json/);
+  for (const asset of ["require.js", "embed-amd.js", "quantscope-widgets.js"]) assert.ok(existsSync(join(out, asset)), asset);
+
+  if (!haveChromium()) return;
+  const browser = await launch();
+  try {
+    await browser.context.route("**/*", (route) => (route.request().url().startsWith("file:") ? route.continue() : route.abort()));
+    const page = await browser.context.newPage();
+    await page.goto(pathToFileURL(report).href);
+    await page.waitForSelector(".js-plotly-plot .scatterlayer .trace", { timeout: 60_000 });
+    assert.ok(await page.locator(".js-plotly-plot").count() >= 2, "the degradation and outlier charts render");
+  } finally {
+    await browser.close();
+  }
+});
