@@ -5,6 +5,7 @@
  */
 import { createRequire } from "node:module";
 import { Table, tableFromArrays, tableToIPC } from "apache-arrow";
+import { hasColumn, nums, strs, unique, values } from "./columns.js";
 import type { Line } from "./svg.js";
 
 const require = createRequire(import.meta.url);
@@ -41,38 +42,6 @@ export function rebuildTable(t: Table): Table {
       : Array.from({ length: c.length }, (_, i) => c.get(i));
   }
   return tableFromArrays(cols as never) as unknown as Table;
-}
-
-export function hasColumn(t: Table, name: string): boolean {
-  return t.schema.fields.some((f) => f.name === name);
-}
-
-export function columnNames(t: Table): string[] {
-  return t.schema.fields.map((f) => f.name);
-}
-
-/** Plain JS values of a column (bigint -> number); `null` if absent. */
-export function values(t: Table, name: string): unknown[] | null {
-  const c = t.getChild(name);
-  if (!c) return null;
-  const out = new Array<unknown>(c.length);
-  for (let i = 0; i < c.length; i++) {
-    const v = c.get(i);
-    out[i] = typeof v === "bigint" ? Number(v) : v;
-  }
-  return out;
-}
-
-export function nums(t: Table, name: string): number[] {
-  return (values(t, name) ?? new Array(t.numRows).fill(null)).map((v) => (v == null ? NaN : Number(v)));
-}
-
-export function strs(t: Table, name: string): string[] {
-  return (values(t, name) ?? new Array(t.numRows).fill(null)).map((v) => (v == null ? "" : String(v)));
-}
-
-export function unique<T>(xs: T[]): T[] {
-  return [...new Set(xs)];
 }
 
 export interface CurveSelection {

@@ -3,9 +3,8 @@
  * widgets.ts only wire these to comms; tests and the HTML embedder use them directly.
  */
 import { tableFromArrays, type Table } from "apache-arrow";
-import {
-  columnNames, degradationLines, hasColumn, heatmapMatrix, outlierPanels, seriesColumns, strs, toIPC, unique, values,
-} from "./data.js";
+import { columnNames, hasColumn, strs, unique, values } from "./columns.js";
+import { degradationLines, heatmapMatrix, outlierPanels, seriesColumns, toIPC } from "./data.js";
 import { esc, heatmapSVG, htmlTable, lineChartSVG, type Line } from "./svg.js";
 
 export type State = Record<string, unknown>;

@@ -42,34 +42,8 @@ export function decodeTable(v: unknown): Table | null {
   return tableFromIPC(bytes);
 }
 
-/** Column values as plain JS (bigint -> number), or `null` when the column is absent. */
-export function column(t: Table, name: string): unknown[] | null {
-  const col = t.getChild(name);
-  if (!col) return null;
-  const out = new Array<unknown>(col.length);
-  for (let i = 0; i < col.length; i++) {
-    const v = col.get(i);
-    out[i] = typeof v === "bigint" ? Number(v) : v;
-  }
-  return out;
-}
-
-export function columnNames(t: Table): string[] {
-  return t.schema.fields.map((f) => f.name);
-}
-
-/** Numeric view of a column (missing -> NaN). */
-export function numbers(t: Table, name: string): number[] {
-  const c = column(t, name);
-  if (!c) return new Array(t.numRows).fill(NaN);
-  return c.map((v) => (v == null ? NaN : Number(v)));
-}
-
-export function strings(t: Table, name: string): string[] {
-  const c = column(t, name);
-  if (!c) return new Array(t.numRows).fill("");
-  return c.map((v) => (v == null ? "" : String(v)));
-}
+// Column helpers are shared with the kernel side's static fallbacks.
+export { columnNames, hasColumn, nums, strs, unique, values } from "../../src/widgets/columns.js";
 
 let styleInjected = false;
 const CSS = `
@@ -134,10 +108,6 @@ export function boundSelect(
   });
   refresh();
   return { root, refresh };
-}
-
-export function unique<T>(xs: T[]): T[] {
-  return [...new Set(xs)];
 }
 
 export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];

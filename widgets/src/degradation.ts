@@ -4,7 +4,7 @@
  * are selectable in the widget; selections are saved back to the kernel-side model.
  */
 import {
-  boundSelect, column, columnNames, decodeTable, draw, el, injectStyle, numbers, PALETTE, purge, strings, unique,
+  boundSelect, columnNames, decodeTable, draw, el, injectStyle, nums, PALETTE, purge, strs, unique, values,
   type ModelLike, type Mounted,
 } from "./common.js";
 import type { Table } from "apache-arrow";
@@ -28,15 +28,15 @@ function seriesColumns(model: ModelLike): string[] {
 /** Group the long table into plot series for the current selections (exported for tests). */
 export function curveSeries(t: Table, model: ModelLike): { series: CurveSeries[]; categorical: boolean; metric: string } {
   const names = columnNames(t);
-  const metrics = names.includes("metric") ? strings(t, "metric") : new Array(t.numRows).fill("");
+  const metrics = names.includes("metric") ? strs(t, "metric") : new Array(t.numRows).fill("");
   const metric = String(model.get("metric") || metrics[0] || "");
   const xName = String(model.get("x") || "bits");
-  const xRaw = column(t, xName) ?? new Array(t.numRows).fill(null);
+  const xRaw = values(t, xName) ?? new Array(t.numRows).fill(null);
   const categorical = String(model.get("x_scale")) === "category" || xRaw.some((v) => typeof v === "string");
-  const value = numbers(t, "value");
-  const degr = numbers(t, "degradation_pct");
+  const value = nums(t, "value");
+  const degr = nums(t, "degradation_pct");
   const sCols = seriesColumns(model).filter((c) => names.includes(c));
-  const sVals = sCols.map((c) => strings(t, c));
+  const sVals = sCols.map((c) => strs(t, c));
   const groups = new Map<string, number[]>();
   for (let i = 0; i < t.numRows; i++) {
     if (metrics[i] !== metric) continue;
@@ -100,7 +100,7 @@ export function renderDegradationCurve(model: ModelLike, host: HTMLElement): Mou
       legend: { orientation: "v" },
     });
   };
-  const metricOpts = () => (table && columnNames(table).includes("metric") ? unique(strings(table, "metric")) : []);
+  const metricOpts = () => (table && columnNames(table).includes("metric") ? unique(strs(table, "metric")) : []);
   const xOpts = () => (table ? columnNames(table).filter((c) => !NON_X.has(c)) : []);
   const selMetric = boundSelect(model, "metric", "metric", metricOpts, redraw);
   const selY = boundSelect(model, "y", "y", () => ["degradation_pct", "value"], redraw);
@@ -115,7 +115,7 @@ export function renderDegradationCurve(model: ModelLike, host: HTMLElement): Mou
     table = decodeTable(model.get("data"));
     if (!model.get("metric") && table && columnNames(table).includes("metric")) {
       // Show the first metric without marking the model dirty.
-      const first = strings(table, "metric")[0];
+      const first = strs(table, "metric")[0];
       if (first) model.set("metric", first);
     }
     sels.forEach((s) => s.refresh());

@@ -3,7 +3,7 @@
  * ETA line. The kernel side throttles updates (<= 10 per second); each update carries the whole
  * (small) history as Arrow IPC so a saved notebook re-renders the final state.
  */
-import { columnNames, decodeTable, draw, el, injectStyle, numbers, purge, type ModelLike, type Mounted } from "./common.js";
+import { columnNames, decodeTable, draw, el, injectStyle, nums, purge, type ModelLike, type Mounted } from "./common.js";
 import type { Table } from "apache-arrow";
 
 export function formatDuration(s: number): string {
@@ -57,8 +57,8 @@ export function renderTrainingMonitor(model: ModelLike, host: HTMLElement): Moun
     }
     const names = columnNames(table);
     // A quantity never reported (e.g. outliers without a tracker) gets no empty panel.
-    const panels = PANELS.filter((p) => names.includes(p.col) && numbers(table!, p.col).some(Number.isFinite));
-    const step = numbers(table, "step");
+    const panels = PANELS.filter((p) => names.includes(p.col) && nums(table!, p.col).some(Number.isFinite));
+    const step = nums(table, "step");
     const n = panels.length;
     const gap = 0.08;
     const h = (1 - gap * (n - 1)) / n;
@@ -85,7 +85,7 @@ export function renderTrainingMonitor(model: ModelLike, host: HTMLElement): Moun
         mode: "lines",
         name: p.title,
         x: step,
-        y: numbers(table!, p.col),
+        y: nums(table!, p.col),
         xaxis: `x${ax}`,
         yaxis: `y${ax}`,
         line: { color: p.color, width: 1.5 },

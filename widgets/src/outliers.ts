@@ -4,7 +4,7 @@
  * magnitude. Layer filter (or aggregate over layers) and y scale are selectable in the widget.
  */
 import {
-  boundSelect, columnNames, decodeTable, draw, el, injectStyle, numbers, PALETTE, purge, strings, unique,
+  boundSelect, columnNames, decodeTable, draw, el, injectStyle, nums, PALETTE, purge, strs, unique,
   type ModelLike, type Mounted,
 } from "./common.js";
 import type { Table } from "apache-arrow";
@@ -33,11 +33,11 @@ function isCount(metric: string): boolean {
 
 export function traceSeries(t: Table, model: ModelLike) {
   const names = columnNames(t);
-  const metric = strings(t, "metric");
-  const run = names.includes("run") ? strings(t, "run") : new Array(t.numRows).fill("run");
-  const layer = names.includes("layer") ? strings(t, "layer") : new Array(t.numRows).fill("");
-  const step = numbers(t, "step");
-  const value = numbers(t, "value");
+  const metric = strs(t, "metric");
+  const run = names.includes("run") ? strs(t, "run") : new Array(t.numRows).fill("run");
+  const layer = names.includes("layer") ? strs(t, "layer") : new Array(t.numRows).fill("");
+  const step = nums(t, "step");
+  const value = nums(t, "value");
   const metrics = pickMetrics(unique(metric), model.get("metrics"));
   const layerSel = String(model.get("layer") || "all");
   // (metric, run) -> step -> aggregated value
@@ -68,9 +68,9 @@ export function traceSeries(t: Table, model: ModelLike) {
 }
 
 export function heatmapMatrix(t: Table) {
-  const layer = strings(t, "layer");
-  const feature = numbers(t, "feature");
-  const value = numbers(t, "value");
+  const layer = strs(t, "layer");
+  const feature = nums(t, "feature");
+  const value = nums(t, "value");
   const layers = unique(layer);
   let nf = 0;
   for (const f of feature) if (f + 1 > nf) nf = f + 1;

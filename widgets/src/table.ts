@@ -2,7 +2,7 @@
  * TableView: an Arrow table rendered as a paged HTML table, sortable by clicking a header.
  * Page, page size and sort order live in the model and are saved back to the kernel.
  */
-import { column, columnNames, decodeTable, el, injectStyle, type ModelLike, type Mounted } from "./common.js";
+import { values, columnNames, decodeTable, el, injectStyle, type ModelLike, type Mounted } from "./common.js";
 import type { Table } from "apache-arrow";
 
 function fmt(v: unknown): string {
@@ -88,7 +88,7 @@ export function renderTableView(model: ModelLike, host: HTMLElement): Mounted {
   const load = () => {
     table = decodeTable(model.get("data"));
     cols = table ? columnNames(table) : [];
-    data = table ? cols.map((c) => column(table!, c) ?? []) : [];
+    data = table ? cols.map((c) => values(table!, c) ?? []) : [];
     render();
   };
   model.on("change:data", load);
