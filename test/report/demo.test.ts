@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ResultsStore } from "../../src/store/results.js";
-import { haveChromium, launch } from "../widgets/browser.js";
+import { blockOthers, haveChromium, launch, toFiles } from "../widgets/browser.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -27,11 +27,12 @@ test("quantscope demo (ci preset) prints its summary and writes Arrow tables and
   if (!haveChromium()) return;
   const browser = await launch();
   try {
-    await browser.context.route("**/*", (route) => (route.request().url().startsWith("file:") ? route.continue() : route.abort()));
+    const external = await blockOthers(browser.context, toFiles);
     const page = await browser.context.newPage();
     await page.goto(pathToFileURL(report).href);
     await page.waitForSelector(".js-plotly-plot .scatterlayer .trace", { timeout: 60_000 });
     assert.ok(await page.locator(".js-plotly-plot").count() >= 2, "the degradation and outlier charts render");
+    assert.deepEqual(external, [], "no network request");
   } finally {
     await browser.close();
   }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { notebookReport } from "../../src/report/notebook-report.js";
 import { jupyterMissing } from "../helpers/jupyter.js";
-import { haveChromium, launch } from "../widgets/browser.js";
+import { blockOthers, haveChromium, launch, toFiles } from "../widgets/browser.js";
 
 const missing = jupyterMissing() ?? (haveChromium() ? null : "chromium is not installed");
 
@@ -32,11 +32,7 @@ test("quantscope report runs a notebook and writes HTML whose widgets render off
 
   const browser = await launch();
   try {
-    const requests: string[] = [];
-    await browser.context.route("**/*", (route) => {
-      requests.push(route.request().url());
-      return route.request().url().startsWith("file:") ? route.continue() : route.abort();
-    });
+    const external = await blockOthers(browser.context, toFiles);
     const page = await browser.context.newPage();
     await page.goto(pathToFileURL(out).href);
     await page.waitForSelector(".js-plotly-plot .scatterlayer .trace", { timeout: 60_000 });
@@ -44,7 +40,7 @@ test("quantscope report runs a notebook and writes HTML whose widgets render off
     assert.match(await page.locator(".js-plotly-plot .gtitle").first().textContent() ?? "", /report test/);
     mkdirSync("test-artifacts", { recursive: true });
     await page.screenshot({ path: "test-artifacts/notebook-report.png", fullPage: true });
-    assert.deepEqual(requests.filter((u) => !u.startsWith("file:")), [], "no network request");
+    assert.deepEqual(external, [], "no network request");
   } finally {
     await browser.close();
   }

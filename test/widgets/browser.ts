@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
 import type { AddressInfo } from "node:net";
-import { chromium, type BrowserContext } from "playwright-core";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
 
 export const CHROMIUM = process.env.QS_CHROMIUM ?? "/usr/bin/chromium";
 export const CHROMIUM_ARGS = [
@@ -71,4 +71,23 @@ export async function serve(roots: Record<string, string>): Promise<{ url: strin
     requests,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
+}
+
+/** Requests a test page may make: to the test server, or to files beside an offline report. */
+export const toLocalServer = (u: URL): boolean => u.hostname === "127.0.0.1";
+export const toFiles = (u: URL): boolean => u.protocol === "file:";
+
+/**
+ * Aborts every request of `target` that `allowed` refuses, so a page that needs the network fails
+ * visibly; returns the refused URLs (filled as the page loads) for the test to assert empty.
+ */
+export async function blockOthers(target: BrowserContext | Page, allowed: (u: URL) => boolean): Promise<string[]> {
+  const refused: string[] = [];
+  await target.route("**/*", (route) => {
+    const u = new URL(route.request().url());
+    if (allowed(u)) return route.continue();
+    refused.push(u.href);
+    return route.abort();
+  });
+  return refused;
 }

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { copyWidgetAssets, widgetState } from "../../src/widgets/embed.js";
 import { specFor } from "../../src/widgets/spec.js";
 import { degradationFallback, degradationState } from "../../src/widgets/state.js";
-import { haveChromium, launch, serve } from "./browser.js";
+import { blockOthers, haveChromium, launch, serve, toLocalServer } from "./browser.js";
 import { SYSTEM_PYTHON } from "./jupyter.js";
 import { BITS, quantResults, RUNS } from "./fixtures.js";
 
@@ -88,17 +88,9 @@ async function open(file: string, shot: string) {
   const server = await serve({ "/": dir });
   const browser = await launch();
   const page = await browser.context.newPage();
-  const external: string[] = [];
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(String(e)));
-  await page.route("**/*", (route) => {
-    const u = new URL(route.request().url());
-    if (u.hostname !== "127.0.0.1") {
-      external.push(u.href);
-      return route.abort();
-    }
-    return route.continue();
-  });
+  const external = await blockOthers(page, toLocalServer);
   await page.goto(`${server.url}/${file}`);
   return {
     page, external, errors,

@@ -12,7 +12,7 @@ import type { Page } from "playwright-core";
 import { embedHTML, widgetsDist, writeEmbeddedPage, type WidgetSnapshot } from "../../src/widgets/embed.js";
 import { setWidgetFrontend, specFor, widgetFrontend, type Frontend, type WidgetKind } from "../../src/widgets/spec.js";
 import { degradationState, monitorState, outlierState, tableState, type MonitorPoint, type State } from "../../src/widgets/state.js";
-import { haveChromium, launch, serve } from "./browser.js";
+import { blockOthers, haveChromium, launch, serve, toLocalServer } from "./browser.js";
 import { BITS, heatmap, outlierTraces, quantResults, RUNS, trainingMetrics } from "./fixtures.js";
 
 const ARTIFACTS = join(process.cwd(), "test-artifacts");
@@ -32,7 +32,7 @@ let page: Page;
 let serverUrl = "";
 let newPage: () => Promise<Page>;
 let closeAll: () => Promise<void> = async () => {};
-const external: string[] = [];
+let external: string[] = [];
 const errors: string[] = [];
 
 before(async () => {
@@ -62,14 +62,7 @@ before(async () => {
   page = await browser.context.newPage();
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-  await page.route("**/*", (route) => {
-    const u = new URL(route.request().url());
-    if (u.hostname !== "127.0.0.1") {
-      external.push(u.href);
-      return route.abort();
-    }
-    return route.continue();
-  });
+  external = await blockOthers(page, toLocalServer);
   closeAll = async () => {
     await browser.close();
     await server.close();
