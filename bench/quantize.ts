@@ -12,6 +12,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { quantizeTensor, dequantize, type QuantizeOptions } from "../src/quantize/int.js";
+import { timeMedian } from "./timing.js";
 import type { BenchRow } from "./types.js";
 
 export interface QuantizeBenchOptions {
@@ -19,23 +20,6 @@ export interface QuantizeBenchOptions {
   readonly n?: number;
   /** Timed repetitions per case (default 7). */
   readonly reps?: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
-}
-
-/** Median seconds of `fn` over `reps` runs after one warm-up run. */
-function time(fn: () => void, reps: number): number {
-  fn();
-  const ts: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    ts.push(Number(process.hrtime.bigint() - t0) / 1e9);
-  }
-  return median(ts);
 }
 
 export async function benchQuantize(opts: QuantizeBenchOptions = {}): Promise<BenchRow[]> {
@@ -50,9 +34,9 @@ export async function benchQuantize(opts: QuantizeBenchOptions = {}): Promise<Be
   }
   const gb = x.byteLength / 1e9;
   const dst = new Float32Array(x.length);
-  const copyS = time(() => dst.set(x), reps);
+  const copyS = timeMedian(() => dst.set(x), reps);
   const copy = gb / copyS;
-  const freshS = time(() => void x.slice(), reps);
+  const freshS = timeMedian(() => void x.slice(), reps);
   const copyFresh = gb / freshS;
   const rows: BenchRow[] = [
     { bench: "quantize", case: `copy ${n}x${n} f32 into existing array (memcpy baseline)`, value: copy, unit: "GB/s", baseline_ratio: 1 },
@@ -69,17 +53,17 @@ export async function benchQuantize(opts: QuantizeBenchOptions = {}): Promise<Be
   ];
   for (const [name, o] of cases) {
     const q = quantizeTensor(x, shape, o);
-    const qs = time(() => quantizeTensor(x, shape, o, { into: q }), reps);
+    const qs = timeMedian(() => quantizeTensor(x, shape, o, { into: q }), reps);
     rows.push({ bench: "quantize", case: `quantize ${name}, into existing buffers`, value: gb / qs, unit: "GB/s", baseline_ratio: gb / qs / copy });
-    const ds = time(() => dequantize(q, dst), reps);
+    const ds = timeMedian(() => dequantize(q, dst), reps);
     rows.push({ bench: "quantize", case: `dequantize ${name}, into existing array`, value: gb / ds, unit: "GB/s", baseline_ratio: gb / ds / copy });
-    const fs = time(() => void quantizeTensor(x, shape, o), reps);
+    const fs = timeMedian(() => void quantizeTensor(x, shape, o), reps);
     rows.push({ bench: "quantize", case: `quantize ${name}, new buffers`, value: gb / fs, unit: "GB/s", baseline_ratio: gb / fs / copyFresh });
   }
   // The scalar JS reference path on two cases, to show what the SIMD kernels buy.
   for (const [name, o] of [cases[1]!, cases[4]!]) {
     const q = quantizeTensor(x, shape, o, { impl: "js" });
-    const js = time(() => quantizeTensor(x, shape, o, { impl: "js", into: q }), Math.min(reps, 3));
+    const js = timeMedian(() => quantizeTensor(x, shape, o, { impl: "js", into: q }), Math.min(reps, 3));
     rows.push({ bench: "quantize", case: `quantize ${name}, scalar JS path, into existing buffers`, value: gb / js, unit: "GB/s", baseline_ratio: gb / js / copy });
   }
   return rows;

@@ -17,6 +17,7 @@ import { Field, Float64, Schema, Table, Utf8, makeData, RecordBatch, Struct, tab
 import { ArrowDataset } from "../src/store/dataset.js";
 import { writeFileAtomic } from "../src/store/atomic.js";
 import { QUANTSCOPE_VERSION, tableOf } from "../src/store/schemas.js";
+import { median, timeMedianAsync } from "./timing.js";
 import type { BenchRow } from "./types.js";
 
 export interface StoreBenchOptions {
@@ -24,22 +25,6 @@ export interface StoreBenchOptions {
   readonly rows?: number;
   /** Timed repetitions per case (default 9). */
   readonly reps?: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
-}
-
-async function time(reps: number, fn: () => Promise<unknown>): Promise<number> {
-  await fn(); // warm-up: JIT and page cache, alike for store and baseline
-  const ts: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await fn();
-    ts.push((performance.now() - t0) / 1000);
-  }
-  return median(ts);
 }
 
 /**
@@ -81,7 +66,7 @@ export async function benchStore(opts: StoreBenchOptions = {}): Promise<BenchRow
     const fresh = () => new ArrowDataset(join(dir, `w${k++}`));
 
     const [baseWrite, storeWrite] = await timePaired(reps, () => writeFile(plain, tableToIPC(table, "file")), () => fresh().append(table));
-    const storeWriteRows = await time(reps, () => fresh().append(tableOf("metrics", rows!)));
+    const storeWriteRows = await timeMedianAsync(() => fresh().append(tableOf("metrics", rows!)), reps);
     // A million live row objects make every major GC slow, which would be charged to the reads below.
     rows = null;
 

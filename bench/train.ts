@@ -5,6 +5,7 @@ import { builtinDataset } from "../src/data/dataset.js";
 import { CONFIGS, type ConfigName } from "../src/model/config.js";
 import { Transformer } from "../src/model/transformer.js";
 import { Trainer } from "../src/train/trainer.js";
+import { median } from "./timing.js";
 import type { BenchRow } from "./types.js";
 
 export interface TrainBenchOptions {
@@ -26,8 +27,7 @@ async function timeTraining(config: ConfigName, batch: number, warmup: number, m
   }
   trainer.dispose();
   model.dispose();
-  rates.sort((a, b) => a - b);
-  return rates[rates.length >> 1]!;
+  return median(rates);
 }
 
 function torchTokensPerSec(config: ConfigName, batch: number, threads: number): { value: number; note: string } | { error: string } {
