@@ -11,9 +11,12 @@ export function frame(table: Table): Frame {
   return aq.fromArrow(unifyDictionaries(table) as never) as Frame;
 }
 
-/** An Arrow table as a frame; a frame as it is. */
+/**
+ * An Arrow table as a frame; a frame as it is. Told apart by shape, not `instanceof`: notebook
+ * cells load apache-arrow's CommonJS build, whose `Table` is a different class from this module's.
+ */
 function asFrame(table: Table | Frame): Frame {
-  return table instanceof Table ? frame(table) : table;
+  return "schema" in table && "numRows" in table ? frame(table as Table) : (table as Frame);
 }
 
 function isBigIntColumn(f: Frame, name: string): boolean {
