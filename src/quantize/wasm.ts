@@ -12,30 +12,41 @@
 import { I32, F32, V128, get, set, i32c, add, sub, mul32, ltu, simd, vload, vstore, load8x8s, load8x8u, vconst, i16splatConst, i8splatConst, f32splat, vand, vor, fabs, fadd, fsub, fmul, fpmin, fpmax, convertS, narrow8s, narrow8u, narrow16s, ext32lo, ext32hi, i8shl, i8shrS, i8shrU, i16shrU, shuffle, doWhile, type Fn, assemble } from "../wasm/assembler.js";
 
 // ---- statistics ---------------------------------------------------------------------------------
-// statsCols(x, rows, rowBytes, mx, mn): per column over rows: mx = pmax(mx, |x|) (sym) or mx = pmax(mx, x), mn = pmin(mn, x)
-function statsCols(asym: boolean): Fn {
-  const [x, rows, rb, mx, mn, c] = [0, 1, 2, 3, 4, 5];
-  const v = 6;
+// statsCols(x, steps, rowBytes, mx, mn): per column over `steps·rowsPerStep` rows: mx = pmax(mx, |x|) (sym) or
+// mx = pmax(mx, x), mn = pmin(mn, x). With several rows per step each column vector of mx/mn is loaded and
+// stored once per step instead of once per row. The running value stays the first operand of every
+// pmax/pmin, so NaN inputs are ignored exactly as in the one-row loop and the scalar path.
+function statsCols(asym: boolean, rowsPerStep: number): Fn {
+  const [x, steps, rb, mx, mn, c, row, hi, lo, v] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const at = (base: number) => [...get(base), ...get(c), ...add];
+  const fold = (j: number) => [
+    ...get(row), ...get(c), ...add, ...vload(), ...set(v),
+    ...get(hi), ...get(v), ...(asym ? [] : fabs), ...fpmax, ...set(hi),
+    ...(asym ? [...get(lo), ...get(v), ...fpmin, ...set(lo)] : []),
+    ...(j + 1 < rowsPerStep ? [...get(row), ...get(rb), ...add, ...set(row)] : []),
+  ];
   const body = doWhile(
     [
       ...i32c(0), ...set(c),
       ...doWhile(
         [
-          ...get(x), ...get(c), ...add, ...vload(), ...set(v),
-          ...get(mx), ...get(c), ...add,
-          ...get(mx), ...get(c), ...add, ...vload(), ...get(v), ...(asym ? [] : fabs), ...fpmax,
-          ...vstore(),
-          ...(asym ? [...get(mn), ...get(c), ...add, ...get(mn), ...get(c), ...add, ...vload(), ...get(v), ...fpmin, ...vstore()] : []),
+          ...get(x), ...set(row),
+          ...at(mx), ...vload(), ...set(hi),
+          ...(asym ? [...at(mn), ...vload(), ...set(lo)] : []),
+          ...Array.from({ length: rowsPerStep }, (_, j) => fold(j)).flat(),
+          ...at(mx), ...get(hi), ...vstore(),
+          ...(asym ? [...at(mn), ...get(lo), ...vstore()] : []),
           ...get(c), ...i32c(16), ...add, ...set(c),
         ],
         [...get(c), ...get(rb), ...ltu],
       ),
-      ...get(x), ...get(rb), ...add, ...set(x),
-      ...get(rows), ...i32c(1), ...sub, ...set(rows),
+      ...get(x), ...get(rb), ...i32c(rowsPerStep), ...mul32, ...add, ...set(x),
+      ...get(steps), ...i32c(1), ...sub, ...set(steps),
     ],
-    [...get(rows)],
+    [...get(steps)],
   );
-  return { name: asym ? "statsColsAsym" : "statsColsSym", params: [I32, I32, I32, I32, I32], results: [], locals: [I32, V128], body };
+  const name = `statsCols${asym ? "Asym" : "Sym"}${rowsPerStep > 1 ? rowsPerStep : ""}`;
+  return { name, params: [I32, I32, I32, I32, I32], results: [], locals: [I32, I32, V128, V128, V128], body };
 }
 
 // statsFlat(x, nBytes, out): 4-lane running pmax(|x|) (sym) or pmax/pmin (asym) stored at out, out+16
@@ -83,13 +94,20 @@ const codes16 = (vec: (k: number) => number[], unsigned: boolean, qmaxV: number)
   ...vec(0), ...vec(1), ...narrow16s, ...vec(2), ...vec(3), ...narrow16s, ...(unsigned ? [...narrow8u, ...get(qmaxV), ...i8minU] : narrow8s),
 ];
 
-// quantCols(x, out, rows, cols, r, zi, qmax): per-column reciprocals r (f32) and zi = z − 0x4B400000 (i32);
-// the "R" variant (symmetric, z = 0) takes only r. 16 elements per step.
-function quantCols(unsigned: boolean, onlyR: boolean): Fn {
-  const [x, out, rows, cols, r, zi, qmax, c, cf, qv] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const vecK = (k: number) =>
-    codeVec([...get(x), ...get(cf), ...add], [...get(r), ...get(cf), ...add, ...vload(16 * k)], onlyR ? NEG_MAGIC_I32X4 : [...get(zi), ...get(cf), ...add, ...vload(16 * k)], 16 * k);
+// quantCols(x, out, steps, cols, r, zi, qmax): per-column reciprocals r (f32) and zi = z − 0x4B400000 (i32)
+// over `steps·rowsPerStep` rows; the "R" variant (symmetric, z = 0) takes only r. 16 columns per step: their
+// r (and zi) are loaded once and applied to every row of the step.
+function quantCols(unsigned: boolean, onlyR: boolean, rowsPerStep: number): Fn {
+  const [x, out, steps, cols, r, zi, qmax] = [0, 1, 2, 3, 4, 5, 6];
+  const [c, cf, xr, orow, rb, qv] = [7, 8, 9, 10, 11, 12];
+  const rv = (k: number) => 13 + k, zv = (k: number) => 17 + k;
+  const vecK = (k: number) => codeVec(get(xr), get(rv(k)), onlyR ? NEG_MAGIC_I32X4 : get(zv(k)), 16 * k);
+  const row = (j: number) => [
+    ...get(orow), ...codes16(vecK, unsigned, qv), ...vstore(),
+    ...(j + 1 < rowsPerStep ? [...get(xr), ...get(rb), ...add, ...set(xr), ...get(orow), ...get(cols), ...add, ...set(orow)] : []),
+  ];
   const body = [
+    ...get(cols), ...i32c(4), ...mul32, ...set(rb),
     ...get(qmax), ...simd(0x0f), ...set(qv),
     ...doWhile(
       [
@@ -97,21 +115,26 @@ function quantCols(unsigned: boolean, onlyR: boolean): Fn {
         ...doWhile(
           [
             ...get(c), ...i32c(4), ...mul32, ...set(cf),
-            ...get(out), ...get(c), ...add,
-            ...codes16(vecK, unsigned, qv),
-            ...vstore(),
+            ...[0, 1, 2, 3].flatMap((k) => [
+              ...get(r), ...get(cf), ...add, ...vload(16 * k), ...set(rv(k)),
+              ...(onlyR ? [] : [...get(zi), ...get(cf), ...add, ...vload(16 * k), ...set(zv(k))]),
+            ]),
+            ...get(x), ...get(cf), ...add, ...set(xr),
+            ...get(out), ...get(c), ...add, ...set(orow),
+            ...Array.from({ length: rowsPerStep }, (_, j) => row(j)).flat(),
             ...get(c), ...i32c(16), ...add, ...set(c),
           ],
           [...get(c), ...get(cols), ...ltu],
         ),
-        ...get(x), ...get(cols), ...i32c(4), ...mul32, ...add, ...set(x),
-        ...get(out), ...get(cols), ...add, ...set(out),
-        ...get(rows), ...i32c(1), ...sub, ...set(rows),
+        ...get(x), ...get(rb), ...i32c(rowsPerStep), ...mul32, ...add, ...set(x),
+        ...get(out), ...get(cols), ...i32c(rowsPerStep), ...mul32, ...add, ...set(out),
+        ...get(steps), ...i32c(1), ...sub, ...set(steps),
       ],
-      [...get(rows)],
+      [...get(steps)],
     ),
   ];
-  return { name: `quantCols${unsigned ? "U" : "S"}${onlyR ? "R" : ""}`, params: [I32, I32, I32, I32, I32, I32, I32], results: [], locals: [I32, I32, V128], body };
+  const name = `quantCols${unsigned ? "U" : "S"}${onlyR ? "R" : ""}${rowsPerStep > 1 ? rowsPerStep : ""}`;
+  return { name, params: [I32, I32, I32, I32, I32, I32, I32], results: [], locals: [I32, I32, I32, I32, I32, ...new Array(9).fill(V128)], body };
 }
 
 // quantFlat(x, out, n, r, zi, qmax): one block, scalar r (f32) and zi (i32); n elements, 16 per step
@@ -332,12 +355,19 @@ export interface QuantKernels {
   readonly memory: WebAssembly.Memory;
   statsColsSym(x: number, rows: number, rowBytes: number, mx: number, mn: number): void;
   statsColsAsym(x: number, rows: number, rowBytes: number, mx: number, mn: number): void;
+  /** As statsColsSym over `4·quads` rows. */
+  statsColsSym4(x: number, quads: number, rowBytes: number, mx: number, mn: number): void;
+  statsColsAsym4(x: number, quads: number, rowBytes: number, mx: number, mn: number): void;
   statsFlatSym(x: number, nBytes: number, out: number): void;
   statsFlatAsym(x: number, nBytes: number, out: number): void;
   quantColsS(x: number, out: number, rows: number, cols: number, r: number, zi: number, qmax: number): void;
   quantColsU(x: number, out: number, rows: number, cols: number, r: number, zi: number, qmax: number): void;
   /** Symmetric (z = 0): only per-column reciprocals at `r`. */
   quantColsSR(x: number, out: number, rows: number, cols: number, r: number, zi: number, qmax: number): void;
+  /** As the three above over `4·quads` rows. */
+  quantColsS4(x: number, out: number, quads: number, cols: number, r: number, zi: number, qmax: number): void;
+  quantColsU4(x: number, out: number, quads: number, cols: number, r: number, zi: number, qmax: number): void;
+  quantColsSR4(x: number, out: number, quads: number, cols: number, r: number, zi: number, qmax: number): void;
   quantFlatS(x: number, out: number, n: number, r: number, zi: number, qmax: number): void;
   quantFlatU(x: number, out: number, n: number, r: number, zi: number, qmax: number): void;
   colParamsSym(mx: number, mn: number, n: number, qmin: number, qmax: number, r: number, lo: number, hi: number, zi: number, s: number, z: number): void;
@@ -355,24 +385,51 @@ export interface QuantKernels {
   deqFlatU(codes: number, out: number, n: number, s: number, z: number): void;
 }
 
+/** The kernel module's bytes; with `importMemory` it works in a memory it is given (see `assemble`). */
+function moduleBytes(importMemory: boolean): Uint8Array<ArrayBuffer> {
+  return assemble([
+    statsCols(false, 1), statsCols(true, 1), statsCols(false, 4), statsCols(true, 4), statsFlat(false), statsFlat(true),
+    ...[1, 4].flatMap((rows) => [quantCols(false, false, rows), quantCols(true, false, rows), quantCols(false, true, rows)]), quantFlat(false), quantFlat(true),
+    colParams(false), colParams(true), quantRows(false), quantRows(true),
+    pack(), unpack(true), unpack(false),
+    deqCols(false), deqCols(true), deqCols(false, true), deqFlat(false), deqFlat(true),
+  ], { importMemory });
+}
+
+const debug = (e: unknown) => {
+  if ((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.QUANTSCOPE_DEBUG_WASM) console.error(e);
+};
+
 let cached: QuantKernels | null | undefined;
 
 /** The SIMD kernels, or null where WebAssembly SIMD is unavailable (callers fall back to plain JS). */
 export function quantKernels(): QuantKernels | null {
   if (cached !== undefined) return cached;
   try {
-    const bytes = assemble([
-      statsCols(false), statsCols(true), statsFlat(false), statsFlat(true),
-      quantCols(false, false), quantCols(true, false), quantCols(false, true), quantFlat(false), quantFlat(true),
-      colParams(false), colParams(true), quantRows(false), quantRows(true),
-      pack(), unpack(true), unpack(false),
-      deqCols(false), deqCols(true), deqCols(false, true), deqFlat(false), deqFlat(true),
-    ]);
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-    cached = inst.exports as unknown as QuantKernels;
+    cached = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(false)), {}).exports as unknown as QuantKernels;
   } catch (e) {
-    if ((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.QUANTSCOPE_DEBUG_WASM) console.error(e);
+    debug(e);
     cached = null;
   }
   return cached;
+}
+
+let importing: WebAssembly.Module | null | undefined;
+const inMemory = new WeakMap<WebAssembly.Memory, QuantKernels>();
+
+/** The same kernels working in another module's `memory` (the tfjs wasm heap), or null where that fails. */
+export function quantKernelsIn(memory: WebAssembly.Memory): QuantKernels | null {
+  const known = inMemory.get(memory);
+  if (known) return known;
+  try {
+    importing ??= quantKernels() ? new WebAssembly.Module(moduleBytes(true)) : null;
+    if (!importing) return null;
+    const k = new WebAssembly.Instance(importing, { env: { memory } }).exports as unknown as QuantKernels;
+    inMemory.set(memory, k);
+    return k;
+  } catch (e) {
+    debug(e);
+    importing = null;
+    return null;
+  }
 }

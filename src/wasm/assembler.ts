@@ -67,8 +67,12 @@ export interface Fn {
   body: number[];
 }
 
-/** A module of `fns`, each exported under its name, plus one exported page of `memory` (grown by callers). */
-export function assemble(fns: Fn[]): Uint8Array<ArrayBuffer> {
+/**
+ * A module of `fns`, each exported under its name, and an exported `memory`: its own (one page, grown by
+ * callers), or with `importMemory` the `env.memory` it is instantiated with — another module's memory, so
+ * the kernels work on that module's data in place.
+ */
+export function assemble(fns: Fn[], { importMemory = false } = {}): Uint8Array<ArrayBuffer> {
   const types = fns.map((f) => [0x60, ...vec(f.params.map((p) => [p])), ...vec(f.results.map((r) => [r]))]);
   const code = fns.map((f) => {
     const locals = vec(f.locals.map((t) => [1, t]));
@@ -78,8 +82,9 @@ export function assemble(fns: Fn[]): Uint8Array<ArrayBuffer> {
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types)),
+    ...(importMemory ? section(2, vec([[...str("env"), ...str("memory"), 0x02, 0x00, ...uleb(1)]])) : []),
     ...section(3, vec(fns.map((_, i) => uleb(i)))),
-    ...section(5, vec([[0x00, ...uleb(1)]])),
+    ...(importMemory ? [] : section(5, vec([[0x00, ...uleb(1)]]))),
     ...section(7, vec([...fns.map((f, i) => [...str(f.name), 0x00, ...uleb(i)]), [...str("memory"), 0x02, 0x00]])),
     ...section(10, vec(code)),
   ];

@@ -2,8 +2,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
+import "@tensorflow/tfjs-backend-cpu";
 import { fakeQuant } from "../../src/quantize/fake.js";
-import { fakeQuantArray, type QuantizeOptions } from "../../src/quantize/int.js";
+import { fakeQuantArray, quantizeTensor, type QuantizeOptions, type QuantizedTensor } from "../../src/quantize/int.js";
+import { tfjsHeap } from "../../src/wasm/tfjs-heap.js";
 import { toFp8, toFp8Tensor } from "../../src/quantize/fp8.js";
 
 // The project's default backend is wasm: the fake-quant ops must agree with the typed-array path there too
@@ -33,4 +35,100 @@ test("on the tfjs wasm backend, fake quantization and the FP8 cast equal the typ
     const a = toFp8(big, f), b = toFp8Tensor(tf.tensor1d(big), f).dataSync();
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) assert.fail(`${f} x=${big[i]}: ${a[i]} vs ${b[i]}`);
   }
+});
+
+/** Every bit width, both modes, every granularity (group sizes that split the rows unevenly). */
+function allOptions(): QuantizeOptions[] {
+  const out: QuantizeOptions[] = [];
+  for (const bits of [2, 4, 8])
+    for (const symmetric of [true, false])
+      for (const granularity of ["tensor", "channel", "token", "group"] as const)
+        for (const groupSize of granularity === "group" ? [32, 128] : [undefined]) out.push({ bits, symmetric, granularity, ...(groupSize ? { groupSize } : {}) });
+  return out;
+}
+
+function lcgData(n: number, seed: number): Float32Array {
+  const x = new Float32Array(n);
+  let s = seed;
+  for (let i = 0; i < x.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    x[i] = (s / 2 ** 32 - 0.5) * (i % 89 === 0 ? 30 : 3);
+  }
+  x[1] = 0.5; // a tie
+  return x;
+}
+
+const sameQuantized = (a: QuantizedTensor, b: QuantizedTensor, tag: string) => {
+  assert.deepEqual(b.shape, a.shape, `shape ${tag}`);
+  assert.deepEqual(Array.from(b.codes), Array.from(a.codes), `codes ${tag}`);
+  assert.deepEqual(Array.from(b.scales), Array.from(a.scales), `scales ${tag}`);
+  assert.deepEqual(b.zeroPoints && Array.from(b.zeroPoints), a.zeroPoints && Array.from(a.zeroPoints), `zero points ${tag}`);
+  assert.equal(b.bytes, a.bytes, `bytes ${tag}`);
+};
+
+test("tfjsHeap gives the wasm backend's memory, where a tensor's values lie at offsetOf", async (t) => {
+  if (!(await tf.setBackend("wasm").catch(() => false))) return t.skip("tfjs wasm backend unavailable");
+  const heap = tfjsHeap();
+  assert.ok(heap, "the wasm backend's heap should be reachable (tfjs-backend-wasm 4.x internals)");
+  const x = tf.tensor2d(lcgData(64 * 32, 5), [64, 32]);
+  const y = tf.mul(x, 2); // an op's output: allocated by the backend, not copied from JS
+  for (const v of [x, y]) {
+    const off = heap.offsetOf(v);
+    assert.ok(off !== null && off > 0);
+    assert.deepEqual(Array.from(new Float32Array(heap.memory.buffer, off, v.size)), Array.from(v.dataSync()));
+  }
+  assert.equal(heap.offsetOf(tf.tensor1d([1, 2, 3], "int32")), null, "int32 tensors are not float32 data");
+  tf.dispose([x, y]);
+  assert.equal(heap.offsetOf(x), null, "a disposed tensor has no data");
+  await tf.setBackend("cpu");
+  assert.equal(tfjsHeap(), null, "no heap on the cpu backend");
+});
+
+test("quantizeTensor(tensor) on the wasm backend, read in place, equals the scalar typed-array path", async (t) => {
+  if (!(await tf.setBackend("wasm").catch(() => false))) return t.skip("tfjs wasm backend unavailable");
+  // Shapes: several chunks (65,536 elements each) with a partial last one; rows not divisible by 4 or the group size.
+  for (const [rows, cols, seed] of [[1100, 96, 7], [203, 64, 8], [3, 32, 9]] as const) {
+    const values = lcgData(rows * cols, seed);
+    const x = tf.tensor2d(values, [rows, cols]);
+    for (const o of allOptions()) {
+      const tag = `${JSON.stringify(o)} [${rows},${cols}]`;
+      const ref = quantizeTensor(values, [rows, cols], o, { impl: "js" });
+      const q = quantizeTensor(x, o);
+      sameQuantized(ref, q, tag);
+      sameQuantized(ref, quantizeTensor(x, o, { into: q }), `${tag} into`);
+    }
+    x.dispose();
+  }
+});
+
+test("quantizeTensor(tensor) frees its scratch space in the wasm heap", async (t) => {
+  if (!(await tf.setBackend("wasm").catch(() => false))) return t.skip("tfjs wasm backend unavailable");
+  const heap = tfjsHeap()!;
+  const x = tf.tensor2d(lcgData(512 * 256, 3), [512, 256]);
+  const o: QuantizeOptions = { bits: 4, symmetric: false, granularity: "group", groupSize: 128 };
+  quantizeTensor(x, o);
+  const before = heap.memory.buffer.byteLength;
+  // Each call takes ~0.8 MB of scratch: 100 leaked calls would grow the heap by ~80 MB.
+  for (let i = 0; i < 100; i++) quantizeTensor(x, o);
+  assert.equal(heap.memory.buffer.byteLength, before);
+  x.dispose();
+});
+
+test("quantizeTensor(tensor) on other backends reads the values and gives the same result", async () => {
+  await tf.setBackend("cpu");
+  const values = lcgData(40 * 64, 11);
+  const x = tf.tensor2d(values, [40, 64]);
+  for (const o of allOptions()) sameQuantized(quantizeTensor(values, [40, 64], o, { impl: "js" }), quantizeTensor(x, o), JSON.stringify(o));
+  x.dispose();
+});
+
+test("quantizeTensor refuses what it cannot quantize, naming the problem", async () => {
+  await tf.setBackend("cpu");
+  const o: QuantizeOptions = { bits: 8, symmetric: true, granularity: "tensor" };
+  assert.throws(() => quantizeTensor(tf.tensor1d([1, 2], "int32"), o), /float32 tensor, got int32/);
+  const gone = tf.tensor1d([1, 2]);
+  gone.dispose();
+  assert.throws(() => quantizeTensor(gone, o), /disposed/);
+  assert.throws(() => quantizeTensor([1, 2] as unknown as Float32Array, o as unknown as number[], o), /Float32Array or a float32 tf.Tensor/);
+  assert.throws(() => quantizeTensor(new Float32Array(4), o as unknown as number[], o), /shape must be an array/);
 });

@@ -1,0 +1,48 @@
+import * as tf from "@tensorflow/tfjs-core";
+
+/**
+ * The memory of the tfjs wasm backend, so that our own WebAssembly kernels can import it and work on
+ * tensor data where it lies instead of copying it out (`dataSync`) and into their own memory. On a
+ * 64 MiB tensor those two copies cost more than the kernel itself.
+ *
+ * This reaches into the backend's internals (the Emscripten module's `asm.memory`, `_malloc`/`_free`,
+ * and the backend's `dataIdMap`), present in tfjs-backend-wasm 4.x. Each is checked, and callers fall
+ * back to copying when any is missing, so a future tfjs changes speed, never results.
+ */
+export interface TfjsHeap {
+  /** The backend's memory. It grows when tfjs allocates: take fresh views of `memory.buffer` after any tfjs call. */
+  readonly memory: WebAssembly.Memory;
+  /** Allocates `bytes` in the backend's heap (its own allocator, so tfjs never hands the block out). */
+  malloc(bytes: number): number;
+  free(ptr: number): void;
+  /** Byte offset of a float32 tensor's data in `memory`, or null if the tensor is not held by this backend. */
+  offsetOf(t: tf.Tensor): number | null;
+}
+
+interface WasmBackendInternals {
+  wasm?: { asm?: { memory?: unknown }; _malloc?: (n: number) => number; _free?: (p: number) => void };
+  dataIdMap?: { get(id: object): { memoryOffset?: number } | undefined };
+}
+
+/** The active backend's heap when it is tfjs's wasm backend, else null. */
+export function tfjsHeap(): TfjsHeap | null {
+  if (tf.getBackend() !== "wasm") return null;
+  const be = tf.backend() as unknown as WasmBackendInternals;
+  const memory = be.wasm?.asm?.memory;
+  const malloc = be.wasm?._malloc, free = be.wasm?._free, map = be.dataIdMap;
+  if (!(memory instanceof WebAssembly.Memory) || typeof malloc !== "function" || typeof free !== "function" || typeof map?.get !== "function") return null;
+  return {
+    memory,
+    malloc: (bytes) => {
+      const p = malloc(bytes);
+      if (!p) throw new Error(`tfjs wasm heap: could not allocate ${bytes} bytes`);
+      return p;
+    },
+    free: (p) => free(p),
+    offsetOf: (t) => {
+      if (t.dtype !== "float32" || t.isDisposed) return null;
+      const off = map.get(t.dataId)?.memoryOffset;
+      return typeof off === "number" && off > 0 && off + t.size * 4 <= memory.buffer.byteLength ? off : null;
+    },
+  };
+}
