@@ -19,8 +19,14 @@ import { quantKernels, quantKernelsIn, type QuantKernels } from "./wasm.js";
 /** Bit pattern of float32 1.5·2^23: `bits(v + 1.5·2^23) = MAGIC_BITS + rne(v)` (see wasm.ts). */
 const MAGIC_BITS = 0x4b400000;
 
-/** Elements per streamed chunk (256 KiB of float32), rounded to whole rows. */
+/** Elements per streamed chunk when quantizing (256 KiB of float32), rounded to whole rows: a chunk stays in L2 between its statistics and its codes. */
 const CHUNK = 1 << 16;
+
+/**
+ * Elements per chunk when dequantizing (1 MiB of float32 out), rounded to whole rows or groups: copying the
+ * floats out in 1 MiB pieces ran at 0.85–0.9 of memcpy against 0.6 for 256 KiB pieces (paired, same run).
+ */
+const DEQUANT_CHUNK = 1 << 18;
 
 /** Whether the SIMD path handles this shape and granularity. */
 export function simdApplies(shape: readonly number[], o: QuantizeOptions): boolean {
@@ -214,7 +220,8 @@ export function dequantizeSimd(q: QuantizedTensor, res: Float32Array): Float32Ar
   const g = q.granularity;
   const cols = g === "tensor" ? 32 : q.shape[1]!;
   const rows = n / cols;
-  const chunkRows = g === "group" ? q.groupSize! : Math.max(1, Math.floor(CHUNK / cols));
+  const gs = q.groupSize ?? 1;
+  const chunkRows = g === "group" ? gs * Math.max(1, Math.floor(DEQUANT_CHUNK / (gs * cols))) : Math.max(1, Math.floor(DEQUANT_CHUNK / cols));
   const A = arena(k, cols, chunkRows * cols);
   const unsigned = !q.symmetric;
   const deqCols = unsigned ? k.deqColsU : k.deqColsSN;
@@ -229,7 +236,7 @@ export function dequantizeSimd(q: QuantizedTensor, res: Float32Array): Float32Ar
     else F.fill(0, A.z >> 2, (A.z >> 2) + cols);
   };
   if (g === "channel") setCols(0);
-  for (let r0 = 0, chunk = 0; r0 < rows; r0 += chunkRows, chunk++) {
+  for (let r0 = 0; r0 < rows; r0 += chunkRows) {
     const r1 = Math.min(rows, r0 + chunkRows);
     const m = (r1 - r0) * cols;
     if (q.packed) {
@@ -238,10 +245,13 @@ export function dequantizeSimd(q: QuantizedTensor, res: Float32Array): Float32Ar
     } else A.U8.set(src.subarray(r0 * cols, r0 * cols + m), A.c);
     if (g === "tensor") deqFlat(A.c, A.f, m, sc[0]!, zp ? zp[0]! : 0);
     else if (g === "token") for (let r = r0; r < r1; r++) deqFlat(A.c + (r - r0) * cols, A.f + (r - r0) * cols * 4, cols, sc[r]!, zp ? zp[r]! : 0);
-    else {
-      if (g === "group") setCols(chunk * cols);
-      deqCols(A.c, A.f, r1 - r0, cols, A.r, A.z);
-    }
+    else if (g === "channel") deqCols(A.c, A.f, r1 - r0, cols, A.r, A.z);
+    else
+      for (let gr = r0; gr < r1; gr += gs) {
+        const off = (gr - r0) * cols;
+        setCols((gr / gs) * cols);
+        deqCols(A.c + off, A.f + off * 4, Math.min(gs, r1 - gr), cols, A.r, A.z);
+      }
     res.set(F.subarray(A.f >> 2, (A.f >> 2) + m), r0 * cols);
   }
   return res;

@@ -147,9 +147,10 @@ test("int4 packing round trip (signed and unsigned, odd length)", () => {
 test("WebAssembly SIMD path equals the scalar JS path (codes, scales, zero points, dequantized values)", async () => {
   const { quantKernels } = await import("../../src/quantize/wasm.js");
   assert.ok(quantKernels(), "WebAssembly SIMD kernels should assemble and validate on Node 20");
-  // cols divisible by 32 so the SIMD path applies; rows not a multiple of the group sizes (partial last group);
-  // a large matrix so chunks split (CHUNK = 65536 elements).
-  for (const [rows, cols, seed] of [[200, 64, 21], [1100, 96, 22], [3, 32, 23]] as const) {
+  // cols divisible by 32 so the SIMD path applies; rows not a multiple of 4 or of the group sizes (partial last
+  // group); large matrices so chunks split (65,536 elements when quantizing, 262,144 and whole groups when
+  // dequantizing: [3001, 96] has two dequantization chunks of several groups each).
+  for (const [rows, cols, seed] of [[200, 64, 21], [1100, 96, 22], [3001, 96, 24], [3, 32, 23]] as const) {
     const x = randomData(rows * cols, seed, 13);
     x[5] = 0.5; x[6] = -2.5; // ties (NaN inputs give unspecified codes, see int.ts)
     for (const o of ALL) {
