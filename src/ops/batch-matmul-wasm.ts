@@ -1,12 +1,14 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { assemble, I32, V128, add, doWhile, f32splat, fadd, fmul, get, i32c, ltu, mul32, set, sub, vconst, vload, vstore, type Fn } from "../wasm/assembler.js";
+import { tfjsHeap } from "../wasm/tfjs-heap.js";
+import { kernelLoader, I32, V128, add, doWhile, f32splat, fadd, fmul, get, i32c, ltu, mul32, set, sub, vconst, vload, vstore, type Fn } from "../wasm/assembler.js";
 
 /**
  * Batched matmul `c[i] = a[i] · b[i]` as a WebAssembly SIMD kernel. The tfjs wasm backend sends
  * 2-D matmuls to XNNPACK but runs batched ones through a generic loop at ~3 GFLOP/s; attention's
  * `[B·H, T, hd]` products made that ~40% of a `tiny` training step. This kernel keeps a 4 × 8 block
- * of `c` in eight registers while it walks `k`, which runs those shapes several times faster even
- * after copying the operands in and out of its memory.
+ * of `c` in eight registers while it walks `k`, which runs those shapes several times faster. On the
+ * wasm backend it works in the backend's heap (operands read in place, the result written into a new
+ * tensor's memory); elsewhere it copies operands into its own memory and the result out.
  *
  * Each output element is summed in order of `k`, in float32 (no fused multiply-add), so results
  * are deterministic; they differ from XNNPACK's blocked sums only by rounding.
@@ -76,17 +78,7 @@ interface Kernel {
   bmm(a: number, b: number, c: number, batch: number, m: number, k: number, n: number): void;
 }
 
-let kernel: Kernel | null | undefined;
-
-function load(): Kernel | null {
-  if (kernel !== undefined) return kernel;
-  try {
-    kernel = new WebAssembly.Instance(new WebAssembly.Module(assemble([bmm()])), {}).exports as unknown as Kernel;
-  } catch {
-    kernel = null; // no WebAssembly SIMD: callers use tf.matMul
-  }
-  return kernel;
-}
+const load = kernelLoader<Kernel>(() => [bmm()]);
 
 /** Whether {@link batchMatMulWasm} handles `a · b` (float32, batched, block-aligned shapes). */
 export function canBatchMatMulWasm(a: tf.Tensor, b: tf.Tensor): boolean {
@@ -98,18 +90,27 @@ export function canBatchMatMulWasm(a: tf.Tensor, b: tf.Tensor): boolean {
 
 /** `a · b` for `a: [batch, m, k]`, `b: [batch, k, n]` (check {@link canBatchMatMulWasm} first). */
 export function batchMatMulWasm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
-  const kern = load();
-  if (!kern || !canBatchMatMulWasm(a, b)) throw new Error(`batchMatMulWasm: unsupported shapes [${a.shape}] · [${b.shape}]`);
+  if (!canBatchMatMulWasm(a, b)) throw new Error(`batchMatMulWasm: unsupported shapes [${a.shape}] · [${b.shape}]`);
   const [batch, m, k] = a.shape;
   const n = b.shape[2];
+  // In place on the tfjs wasm heap when the operands live there: no copies in or out.
+  const heap = tfjsHeap();
+  const pa = heap?.offsetOf(a), pb = heap?.offsetOf(b);
+  const inHeap = heap && pa != null && pb != null ? load(heap.memory) : null;
+  if (heap && inHeap) {
+    const c = heap.newTensor([batch, m, n]);
+    inHeap.bmm(pa!, pb!, c.ptr, batch, m, k, n);
+    return c.tensor as tf.Tensor3D;
+  }
+  const kern = load()!;
   const aBytes = a.size * 4, bBytes = b.size * 4, cBytes = batch * m * n * 4;
   const need = aBytes + bBytes + cBytes;
   const have = kern.memory.buffer.byteLength;
   if (need > have) kern.memory.grow(Math.ceil((need - have) / 65536));
-  const heap = kern.memory.buffer;
-  new Float32Array(heap, 0, a.size).set(a.dataSync() as Float32Array);
-  new Float32Array(heap, aBytes, b.size).set(b.dataSync() as Float32Array);
+  const mem = kern.memory.buffer;
+  new Float32Array(mem, 0, a.size).set(a.dataSync() as Float32Array);
+  new Float32Array(mem, aBytes, b.size).set(b.dataSync() as Float32Array);
   kern.bmm(0, aBytes, aBytes + bBytes, batch, m, k, n);
   // tf.tensor copies the values into the backend at once, so a view of our memory is safe here.
-  return tf.tensor3d(new Float32Array(heap, aBytes + bBytes, batch * m * n), [batch, m, n]);
+  return tf.tensor3d(new Float32Array(mem, aBytes + bBytes, batch * m * n), [batch, m, n]);
 }

@@ -9,7 +9,7 @@
  * of 16 elements (32 for packing); pointers are byte offsets into the module's exported memory.
  */
 
-import { I32, F32, V128, get, set, i32c, add, sub, mul32, ltu, simd, vload, vstore, load8x8s, load8x8u, vconst, i16splatConst, i8splatConst, f32splat, vand, vor, fabs, fadd, fsub, fmul, fpmin, fpmax, convertS, narrow8s, narrow8u, narrow16s, ext32lo, ext32hi, i8shl, i8shrS, i8shrU, i16shrU, shuffle, doWhile, type Fn, assemble } from "../wasm/assembler.js";
+import { I32, F32, V128, get, set, i32c, add, sub, mul32, ltu, simd, vload, vstore, load8x8s, load8x8u, vconst, i16splatConst, i8splatConst, f32splat, vand, vor, fabs, fadd, fsub, fmul, fpmin, fpmax, convertS, narrow8s, narrow8u, narrow16s, ext32lo, ext32hi, i8shl, i8shrS, i8shrU, i16shrU, shuffle, doWhile, type Fn, kernelLoader } from "../wasm/assembler.js";
 
 // ---- statistics ---------------------------------------------------------------------------------
 // statsCols(x, steps, rowBytes, mx, mn): per column over `steps·rowsPerStep` rows: mx = pmax(mx, |x|) (sym) or
@@ -385,51 +385,16 @@ export interface QuantKernels {
   deqFlatU(codes: number, out: number, n: number, s: number, z: number): void;
 }
 
-/** The kernel module's bytes; with `importMemory` it works in a memory it is given (see `assemble`). */
-function moduleBytes(importMemory: boolean): Uint8Array<ArrayBuffer> {
-  return assemble([
-    statsCols(false, 1), statsCols(true, 1), statsCols(false, 4), statsCols(true, 4), statsFlat(false), statsFlat(true),
-    ...[1, 4].flatMap((rows) => [quantCols(false, false, rows), quantCols(true, false, rows), quantCols(false, true, rows)]), quantFlat(false), quantFlat(true),
-    colParams(false), colParams(true), quantRows(false), quantRows(true),
-    pack(), unpack(true), unpack(false),
-    deqCols(false), deqCols(true), deqCols(false, true), deqFlat(false), deqFlat(true),
-  ], { importMemory });
-}
-
-const debug = (e: unknown) => {
-  if ((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.QUANTSCOPE_DEBUG_WASM) console.error(e);
-};
-
-let cached: QuantKernels | null | undefined;
+const load = kernelLoader<QuantKernels>(() => [
+  statsCols(false, 1), statsCols(true, 1), statsCols(false, 4), statsCols(true, 4), statsFlat(false), statsFlat(true),
+  ...[1, 4].flatMap((rows) => [quantCols(false, false, rows), quantCols(true, false, rows), quantCols(false, true, rows)]), quantFlat(false), quantFlat(true),
+  colParams(false), colParams(true), quantRows(false), quantRows(true),
+  pack(), unpack(true), unpack(false),
+  deqCols(false), deqCols(true), deqCols(false, true), deqFlat(false), deqFlat(true),
+]);
 
 /** The SIMD kernels, or null where WebAssembly SIMD is unavailable (callers fall back to plain JS). */
-export function quantKernels(): QuantKernels | null {
-  if (cached !== undefined) return cached;
-  try {
-    cached = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(false)), {}).exports as unknown as QuantKernels;
-  } catch (e) {
-    debug(e);
-    cached = null;
-  }
-  return cached;
-}
-
-let importing: WebAssembly.Module | null | undefined;
-const inMemory = new WeakMap<WebAssembly.Memory, QuantKernels>();
+export const quantKernels = (): QuantKernels | null => load();
 
 /** The same kernels working in another module's `memory` (the tfjs wasm heap), or null where that fails. */
-export function quantKernelsIn(memory: WebAssembly.Memory): QuantKernels | null {
-  const known = inMemory.get(memory);
-  if (known) return known;
-  try {
-    importing ??= quantKernels() ? new WebAssembly.Module(moduleBytes(true)) : null;
-    if (!importing) return null;
-    const k = new WebAssembly.Instance(importing, { env: { memory } }).exports as unknown as QuantKernels;
-    inMemory.set(memory, k);
-    return k;
-  } catch (e) {
-    debug(e);
-    importing = null;
-    return null;
-  }
-}
+export const quantKernelsIn = (memory: WebAssembly.Memory): QuantKernels | null => load(memory);

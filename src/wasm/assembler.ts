@@ -90,3 +90,41 @@ export function assemble(fns: Fn[], { importMemory = false } = {}): Uint8Array<A
   ];
   return new Uint8Array(bytes);
 }
+
+/**
+ * Instantiates the kernels `fns` lazily, once per memory: `load()` with a memory of their own, `load(memory)`
+ * in another module's memory (the tfjs wasm heap, see `tfjs-heap.ts`). Returns null where the module does
+ * not compile (no WebAssembly SIMD), so callers fall back to tfjs or plain JS.
+ */
+export function kernelLoader<K>(fns: () => Fn[]): (memory?: WebAssembly.Memory) => K | null {
+  const modules = new Map<boolean, WebAssembly.Module | null>();
+  const instances = new WeakMap<WebAssembly.Memory, K>();
+  let own: K | null | undefined;
+  const compile = (importMemory: boolean): WebAssembly.Module | null => {
+    if (!modules.has(importMemory)) {
+      try {
+        modules.set(importMemory, new WebAssembly.Module(assemble(fns(), { importMemory })));
+      } catch (e) {
+        if ((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.QUANTSCOPE_DEBUG_WASM) console.error(e);
+        modules.set(importMemory, null);
+      }
+    }
+    return modules.get(importMemory)!;
+  };
+  return (memory) => {
+    if (!memory) {
+      if (own === undefined) {
+        const mod = compile(false);
+        own = mod ? (new WebAssembly.Instance(mod, {}).exports as K) : null;
+      }
+      return own;
+    }
+    const known = instances.get(memory);
+    if (known) return known;
+    const mod = compile(true);
+    if (!mod) return null;
+    const k = new WebAssembly.Instance(mod, { env: { memory } }).exports as K;
+    instances.set(memory, k);
+    return k;
+  };
+}

@@ -17,9 +17,12 @@ export interface TfjsHeap {
   free(ptr: number): void;
   /** Byte offset of a float32 tensor's data in `memory`, or null if the tensor is not held by this backend. */
   offsetOf(t: tf.Tensor): number | null;
+  /** A new float32 tensor of `shape`, allocated but not initialised: the caller writes all of it at `ptr` before anyone reads it. */
+  newTensor(shape: number[]): { tensor: tf.Tensor; ptr: number };
 }
 
 interface WasmBackendInternals {
+  makeOutput?: (shape: number[], dtype: "float32") => tf.TensorInfo;
   wasm?: { asm?: { memory?: unknown }; _malloc?: (n: number) => number; _free?: (p: number) => void };
   dataIdMap?: { get(id: object): { memoryOffset?: number } | undefined };
 }
@@ -30,7 +33,12 @@ export function tfjsHeap(): TfjsHeap | null {
   const be = tf.backend() as unknown as WasmBackendInternals;
   const memory = be.wasm?.asm?.memory;
   const malloc = be.wasm?._malloc, free = be.wasm?._free, map = be.dataIdMap;
-  if (!(memory instanceof WebAssembly.Memory) || typeof malloc !== "function" || typeof free !== "function" || typeof map?.get !== "function") return null;
+  if (!(memory instanceof WebAssembly.Memory) || typeof malloc !== "function" || typeof free !== "function" || typeof map?.get !== "function" || typeof be.makeOutput !== "function") return null;
+  const offsetOf = (t: tf.Tensor): number | null => {
+    if (t.dtype !== "float32" || t.isDisposed) return null;
+    const off = map.get(t.dataId)?.memoryOffset;
+    return typeof off === "number" && off > 0 && off + t.size * 4 <= memory.buffer.byteLength ? off : null;
+  };
   return {
     memory,
     malloc: (bytes) => {
@@ -39,10 +47,13 @@ export function tfjsHeap(): TfjsHeap | null {
       return p;
     },
     free: (p) => free(p),
-    offsetOf: (t) => {
-      if (t.dtype !== "float32" || t.isDisposed) return null;
-      const off = map.get(t.dataId)?.memoryOffset;
-      return typeof off === "number" && off > 0 && off + t.size * 4 <= memory.buffer.byteLength ? off : null;
+    offsetOf,
+    newTensor: (shape) => {
+      // What the backend's own kernels do: allocate an output, then the engine wraps it as a tensor.
+      const tensor = tf.engine().makeTensorFromTensorInfo(be.makeOutput!(shape, "float32"));
+      const ptr = offsetOf(tensor);
+      if (ptr === null) throw new Error("tfjs wasm heap: a new tensor has no memory offset");
+      return { tensor, ptr };
     },
   };
 }

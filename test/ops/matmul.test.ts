@@ -6,6 +6,8 @@ import { batchMatMulWasm, canBatchMatMulWasm } from "../../src/ops/batch-matmul-
 import { matMul } from "../../src/ops/matmul.js";
 import { Rng } from "../../src/data/rng.js";
 import { testBackend } from "../helpers/backend.js";
+import { selectBackend } from "../../src/backend/select.js";
+import { tfjsHeap } from "../../src/wasm/tfjs-heap.js";
 
 function randomArray(n: number, seed: number): Float32Array {
   const rng = new Rng(seed);
@@ -25,14 +27,25 @@ function reference(a: Float32Array, b: Float32Array, batch: number, m: number, k
   return out;
 }
 
-test("the wasm SIMD batched matmul equals the definition on every block-aligned shape tried", () => {
-  for (const [batch, m, k, n] of [[2, 4, 1, 8], [3, 8, 5, 16], [2, 12, 33, 24], [128, 32, 16, 32]] as const) {
-    const a = randomArray(batch * m * k, 1), b = randomArray(batch * k * n, 2);
-    const ta = tf.tensor3d(a, [batch, m, k]), tb = tf.tensor3d(b, [batch, k, n]);
-    assert.ok(canBatchMatMulWasm(ta, tb), `[${batch},${m},${k}]·[${batch},${k},${n}] is handled`);
-    const got = batchMatMulWasm(ta, tb).dataSync();
-    const want = reference(a, b, batch, m, k, n);
-    want.forEach((w, i) => assert.ok(Math.abs(got[i]! - w) <= 1e-5 * Math.sqrt(k) * (1 + Math.abs(w)), `[${batch},${m},${k},${n}] element ${i}: ${got[i]} vs ${w}`));
+test("the wasm SIMD batched matmul equals the definition on every block-aligned shape tried, in the tfjs heap and in its own memory", async () => {
+  // On the wasm backend the kernel reads and writes tensors in the backend's heap; on cpu it copies them through its own memory.
+  for (const backend of ["wasm", "cpu"]) {
+    await selectBackend({ backend: backend as "wasm" | "cpu" });
+    assert.equal(tfjsHeap() !== null, backend === "wasm", `heap reachable on ${backend}`);
+    for (const [batch, m, k, n] of [[2, 4, 1, 8], [3, 8, 5, 16], [2, 12, 33, 24], [128, 32, 16, 32]] as const) {
+      const a = randomArray(batch * m * k, 1), b = randomArray(batch * k * n, 2);
+      const ta = tf.tensor3d(a, [batch, m, k]), tb = tf.tensor3d(b, [batch, k, n]);
+      assert.ok(canBatchMatMulWasm(ta, tb), `[${batch},${m},${k}]·[${batch},${k},${n}] is handled`);
+      const before = tf.memory().numTensors;
+      const c = batchMatMulWasm(ta, tb);
+      assert.equal(tf.memory().numTensors, before + 1, "exactly one new tensor, tracked by the engine");
+      assert.deepEqual(c.shape, [batch, m, n]);
+      const got = c.dataSync();
+      const want = reference(a, b, batch, m, k, n);
+      want.forEach((w, i) => assert.ok(Math.abs(got[i]! - w) <= 1e-5 * Math.sqrt(k) * (1 + Math.abs(w)), `${backend} [${batch},${m},${k},${n}] element ${i}: ${got[i]} vs ${w}`));
+      tf.dispose([ta, tb, c]);
+      assert.equal(tf.memory().numTensors, before - 2);
+    }
   }
   // Shapes it does not handle are declined, not computed wrongly.
   assert.equal(canBatchMatMulWasm(tf.zeros([2, 3, 4]), tf.zeros([2, 4, 8])), false, "m not a multiple of 4");
