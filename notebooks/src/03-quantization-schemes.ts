@@ -16,7 +16,7 @@
 // | FP8 E4M3 / E5M2 | scaled per tensor to the format's maximum (448 / 57344) | same |
 
 // %%
-import { selectBackend, builtinDataset, Transformer, Trainer, evalBatches, quantizeAndEvaluate, quantizedModelBytes, PAPER_SCHEMES, label } from "quantscope";
+import { selectBackend, builtinDataset, Transformer, Trainer, evalBatches, quantizeAndEvaluate, quantizedModelBytes, quantizeTensor, dequantize, PAPER_SCHEMES, label } from "quantscope";
 const backend = await selectBackend();
 console.log(`backend: ${backend.name}`);
 
@@ -72,10 +72,26 @@ const sizeTable = PAPER_SCHEMES.map((scheme) => {
 console.table(sizeTable);
 
 // %% [markdown]
+// ## One weight, stored as integers
+// The table above counts bytes; `quantizeTensor` produces them. Here the first MLP weight becomes
+// 4-bit codes, packed two per byte, with one scale and zero point per group of 32 input rows in each
+// column. On the wasm backend it reads the weight where tfjs keeps it, without copying it out.
+// `dequantize` gives float32 values back; each is within half a scale step of the original.
+
+// %%
+const weight = model.params.get("h.0.mlp.in.w")!;
+const q = quantizeTensor(weight, { bits: 4, symmetric: false, granularity: "group", groupSize: 32 });
+const original = weight.dataSync() as Float32Array;
+const restored = dequantize(q);
+const groupOf = (i: number) => Math.floor(Math.floor(i / weight.shape[1]!) / 32) * weight.shape[1]! + (i % weight.shape[1]!);
+const worstStep = Math.max(...Array.from(original, (v, i) => Math.abs(v - restored[i]!) / q.scales[groupOf(i)]!));
+console.table({ shape: q.shape.join("×"), "code bytes": q.codes.byteLength, "scale + zero-point bytes": q.bytes - q.codes.byteLength, "float32 bytes": weight.size * 4, "worst error / scale": worstStep.toFixed(3) });
+
+// %% [markdown]
 // ## Checks
 // These lines fail the notebook if a basic property does not hold, so the tests that run it would
-// catch a regression: float is the float model itself, 8-bit weights cost less than 4-bit ones, and
-// 4-bit weights compress more than 8-bit.
+// catch a regression: float is the float model itself, 8-bit weights are cleaner than 4-bit ones,
+// 4-bit weights compress more than 8-bit, and integer storage round-trips within half a step.
 
 // %%
 const byScheme = Object.fromEntries(errorTable.map((r) => [r.scheme, r]));
@@ -83,4 +99,5 @@ if (Number(byScheme["FP32"]!["Δloss %"]) !== 0) throw new Error("the FP32 'sche
 if (!(Number(byScheme["W8 per-channel"]!["W-SQNR dB"]) > Number(byScheme["W4 per-channel"]!["W-SQNR dB"]) + 15)) throw new Error("8-bit weights should be ~24 dB cleaner than 4-bit");
 const sizes = Object.fromEntries(sizeTable.map((r) => [r.scheme, r.bytes]));
 if (!(sizes["W4 g32"]! < sizes["W8 per-channel"]!)) throw new Error("W4 should be smaller than W8");
+if (!(worstStep <= 0.5 + 1e-4)) throw new Error(`dequantized values should be within half a step, worst was ${worstStep} steps`);
 console.log("all checks passed");
