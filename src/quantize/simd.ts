@@ -108,14 +108,14 @@ export function quantizeSimd(input: Float32Array | ResidentInput, shape: readonl
     };
     const statsFlat = o.symmetric ? k.statsFlatSym : k.statsFlatAsym;
     // Symmetric blocks share lo = −qmax, hi = qmax, z = 0: only the reciprocal varies per column.
-  const [quant1, quant4] = o.symmetric ? [k.quantColsSR, k.quantColsSR4] : [k.quantColsU, k.quantColsU4];
-  /** Codes of `rows` rows at `x` into `out` with the column parameters at r/z: four rows per step, then the rest. */
-  const quantCols = (x: number, out: number, rows: number) => {
-    const quads = rows >> 2;
-    if (quads) quant4(x, out, quads, cols, A.r, A.z, qmax);
-    if (rows & 3) quant1(x + quads * 16 * cols, out + quads * 4 * cols, rows & 3, cols, A.r, A.z, qmax);
-  };
-  const quantFlat = o.symmetric ? k.quantFlatS : k.quantFlatU;
+    const [quant1, quant4] = o.symmetric ? [k.quantColsSR, k.quantColsSR4] : [k.quantColsU, k.quantColsU4];
+    /** Codes of `rows` rows at `x` into `out` with the column parameters at r/z: four rows per step, then the rest. */
+    const quantCols = (x: number, out: number, rows: number) => {
+      const quads = rows >> 2;
+      if (quads) quant4(x, out, quads, cols, A.r, A.z, qmax);
+      if (rows & 3) quant1(x + quads * 16 * cols, out + quads * 4 * cols, rows & 3, cols, A.r, A.z, qmax);
+    };
+    const quantFlat = o.symmetric ? k.quantFlatS : k.quantFlatU;
 
     /** Pointer to rows r0..r1 of the input in kernel memory: in place, or copied into the arena. */
     const load = (r0: number, r1: number): number => {
