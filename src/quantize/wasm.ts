@@ -94,10 +94,11 @@ const codes16 = (vec: (k: number) => number[], unsigned: boolean, qmaxV: number)
   ...vec(0), ...vec(1), ...narrow16s, ...vec(2), ...vec(3), ...narrow16s, ...(unsigned ? [...narrow8u, ...get(qmaxV), ...i8minU] : narrow8s),
 ];
 
-// quantCols(x, out, steps, cols, r, zi, qmax): per-column reciprocals r (f32) and zi = z − 0x4B400000 (i32)
-// over `steps·rowsPerStep` rows; the "R" variant (symmetric, z = 0) takes only r. 16 columns per step: their
-// r (and zi) are loaded once and applied to every row of the step.
-function quantCols(unsigned: boolean, onlyR: boolean, rowsPerStep: number): Fn {
+// quantCols(x, out, steps, cols, r, zi, qmax) over `steps·rowsPerStep` rows: "U" (asymmetric, unsigned codes) takes
+// per-column reciprocals r (f32) and zi = z − 0x4B400000 (i32); "SR" (symmetric, z = 0, signed codes) only r.
+// 16 columns per step: their r (and zi) are loaded once and applied to every row of the step.
+function quantCols(asym: boolean, rowsPerStep: number): Fn {
+  const [unsigned, onlyR] = [asym, !asym];
   const [x, out, steps, cols, r, zi, qmax] = [0, 1, 2, 3, 4, 5, 6];
   const [c, cf, xr, orow, rb, qv] = [7, 8, 9, 10, 11, 12];
   const rv = (k: number) => 13 + k, zv = (k: number) => 17 + k;
@@ -360,12 +361,10 @@ export interface QuantKernels {
   statsColsAsym4(x: number, quads: number, rowBytes: number, mx: number, mn: number): void;
   statsFlatSym(x: number, nBytes: number, out: number): void;
   statsFlatAsym(x: number, nBytes: number, out: number): void;
-  quantColsS(x: number, out: number, rows: number, cols: number, r: number, zi: number, qmax: number): void;
   quantColsU(x: number, out: number, rows: number, cols: number, r: number, zi: number, qmax: number): void;
   /** Symmetric (z = 0): only per-column reciprocals at `r`. */
   quantColsSR(x: number, out: number, rows: number, cols: number, r: number, zi: number, qmax: number): void;
-  /** As the three above over `4·quads` rows. */
-  quantColsS4(x: number, out: number, quads: number, cols: number, r: number, zi: number, qmax: number): void;
+  /** As the two above over `4·quads` rows. */
   quantColsU4(x: number, out: number, quads: number, cols: number, r: number, zi: number, qmax: number): void;
   quantColsSR4(x: number, out: number, quads: number, cols: number, r: number, zi: number, qmax: number): void;
   quantFlatS(x: number, out: number, n: number, r: number, zi: number, qmax: number): void;
@@ -387,7 +386,7 @@ export interface QuantKernels {
 
 const load = kernelLoader<QuantKernels>(() => [
   statsCols(false, 1), statsCols(true, 1), statsCols(false, 4), statsCols(true, 4), statsFlat(false), statsFlat(true),
-  ...[1, 4].flatMap((rows) => [quantCols(false, false, rows), quantCols(true, false, rows), quantCols(false, true, rows)]), quantFlat(false), quantFlat(true),
+  ...[1, 4].flatMap((rows) => [quantCols(true, rows), quantCols(false, rows)]), quantFlat(false), quantFlat(true),
   colParams(false), colParams(true), quantRows(false), quantRows(true),
   pack(), unpack(true), unpack(false),
   deqCols(false), deqCols(true), deqCols(false, true), deqFlat(false), deqFlat(true),
