@@ -5,18 +5,9 @@ import "@tensorflow/tfjs-backend-cpu";
 import { quantizeTensor, dequantize, codesOf, packNibbles, unpackNibbles, quantizedBytes, fakeQuantArray, type QuantizeOptions } from "../../src/quantize/int.js";
 import { fakeQuant } from "../../src/quantize/fake.js";
 import { roundHalfEven, roundHalfEvenTensor } from "../../src/quantize/rounding.js";
+import { assertSameQuantized, optionGrid, randomData } from "../helpers/quantize.js";
 
 await tf.setBackend("cpu");
-
-/** Deterministic pseudo-random normal-ish data with a few large outliers. */
-function randomData(n: number, seed: number, outlier = 0): Float32Array {
-  let s = seed >>> 0;
-  const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = (u() + u() + u() - 1.5) * 2;
-  if (outlier) for (let i = 0; i < n; i += 97) out[i] = outlier * (u() < 0.5 ? -1 : 1);
-  return out;
-}
 
 test("roundHalfEven: ties go to the even neighbour (unlike Math.round)", () => {
   assert.deepEqual([2.5, 3.5, -2.5, -1.5, 0.5, -0.5, 1.4999, 126.5].map(roundHalfEven), [2, 4, -2, -2, 0, 0, 1, 126]); // -0.5 rounds to +0 (the magic-number trick never yields -0)
@@ -85,12 +76,7 @@ test("all-zero block gets scale 1 and codes 0", () => {
   assert.deepEqual(Array.from(dequantize(q)), [0, 0, 0, 0]);
 });
 
-const ALL: QuantizeOptions[] = [];
-for (const bits of [2, 3, 4, 6, 8])
-  for (const symmetric of [true, false])
-    for (const granularity of ["tensor", "channel", "token", "group"] as const)
-      for (const groupSize of granularity === "group" ? [32, 64, 128] : [undefined])
-        ALL.push({ bits, symmetric, granularity, ...(groupSize ? { groupSize } : {}) });
+const ALL = optionGrid([2, 3, 4, 6, 8], [32, 64, 128]);
 
 test("error <= s/2 for every in-range element, every granularity and bit width", () => {
   const [rows, cols] = [200, 24]; // 200 rows: groups of 32/64/128 leave a partial last group
@@ -157,10 +143,7 @@ test("WebAssembly SIMD path equals the scalar JS path (codes, scales, zero point
       const a = quantizeTensor(x, [rows, cols], o, { impl: "js" });
       const b = quantizeTensor(x, [rows, cols], o, { impl: "simd" });
       const tag = `${JSON.stringify(o)} [${rows},${cols}]`;
-      assert.deepEqual(Array.from(b.codes), Array.from(a.codes), `codes ${tag}`);
-      assert.deepEqual(Array.from(b.scales), Array.from(a.scales), `scales ${tag}`);
-      if (!o.symmetric) assert.deepEqual(Array.from(b.zeroPoints!), Array.from(a.zeroPoints!), `zero points ${tag}`);
-      assert.equal(b.bytes, a.bytes);
+      assertSameQuantized(a, b, tag);
       const da = dequantize(a, undefined, "js"), db = dequantize(a, undefined, "simd");
       for (let i = 0; i < da.length; i++) if (!Object.is(da[i], db[i]) && da[i] !== db[i]) assert.fail(`dequantize ${tag} i=${i}: ${da[i]} vs ${db[i]}`);
     }

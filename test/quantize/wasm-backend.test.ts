@@ -4,8 +4,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-backend-cpu";
 import { fakeQuant } from "../../src/quantize/fake.js";
-import { fakeQuantArray, quantizeTensor, type QuantizeOptions, type QuantizedTensor } from "../../src/quantize/int.js";
+import { fakeQuantArray, quantizeTensor, type QuantizeOptions } from "../../src/quantize/int.js";
 import { tfjsHeap } from "../../src/wasm/tfjs-heap.js";
+import { assertSameQuantized, optionGrid, randomData } from "../helpers/quantize.js";
 import { toFp8, toFp8Tensor } from "../../src/quantize/fp8.js";
 
 // The project's default backend is wasm: the fake-quant ops must agree with the typed-array path there too
@@ -13,12 +14,7 @@ import { toFp8, toFp8Tensor } from "../../src/quantize/fp8.js";
 test("on the tfjs wasm backend, fake quantization and the FP8 cast equal the typed-array paths bit for bit", async (t) => {
   if (!(await tf.setBackend("wasm").catch(() => false))) return t.skip("tfjs wasm backend unavailable");
   const [rows, cols] = [200, 24];
-  const x = new Float32Array(rows * cols);
-  let s = 3;
-  for (let i = 0; i < x.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x[i] = (s / 2 ** 32 - 0.5) * (i % 97 === 0 ? 40 : 4);
-  }
+  const x = randomData(rows * cols, 3, 40);
   x[0] = 0.5;
   x[1] = 127;
   const xt = tf.tensor2d(x, [rows, cols]);
@@ -37,40 +33,21 @@ test("on the tfjs wasm backend, fake quantization and the FP8 cast equal the typ
   }
 });
 
-/** Every bit width, both modes, every granularity (group sizes that split the rows unevenly). */
-function allOptions(): QuantizeOptions[] {
-  const out: QuantizeOptions[] = [];
-  for (const bits of [2, 4, 8])
-    for (const symmetric of [true, false])
-      for (const granularity of ["tensor", "channel", "token", "group"] as const)
-        for (const groupSize of granularity === "group" ? [32, 128] : [undefined]) out.push({ bits, symmetric, granularity, ...(groupSize ? { groupSize } : {}) });
-  return out;
-}
+/** Every bit width that packs or not, both modes, every granularity, groups that split the rows unevenly. */
+const OPTIONS = optionGrid([2, 4, 8], [32, 128]);
 
-function lcgData(n: number, seed: number): Float32Array {
-  const x = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < x.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x[i] = (s / 2 ** 32 - 0.5) * (i % 89 === 0 ? 30 : 3);
-  }
-  x[1] = 0.5; // a tie
+/** `randomData` with ±30 outliers and a rounding tie. */
+const data = (n: number, seed: number) => {
+  const x = randomData(n, seed, 30);
+  x[1] = 0.5;
   return x;
-}
-
-const sameQuantized = (a: QuantizedTensor, b: QuantizedTensor, tag: string) => {
-  assert.deepEqual(b.shape, a.shape, `shape ${tag}`);
-  assert.deepEqual(Array.from(b.codes), Array.from(a.codes), `codes ${tag}`);
-  assert.deepEqual(Array.from(b.scales), Array.from(a.scales), `scales ${tag}`);
-  assert.deepEqual(b.zeroPoints && Array.from(b.zeroPoints), a.zeroPoints && Array.from(a.zeroPoints), `zero points ${tag}`);
-  assert.equal(b.bytes, a.bytes, `bytes ${tag}`);
 };
 
 test("tfjsHeap gives the wasm backend's memory, where a tensor's values lie at offsetOf", async (t) => {
   if (!(await tf.setBackend("wasm").catch(() => false))) return t.skip("tfjs wasm backend unavailable");
   const heap = tfjsHeap();
   assert.ok(heap, "the wasm backend's heap should be reachable (tfjs-backend-wasm 4.x internals)");
-  const x = tf.tensor2d(lcgData(64 * 32, 5), [64, 32]);
+  const x = tf.tensor2d(data(64 * 32, 5), [64, 32]);
   const y = tf.mul(x, 2); // an op's output: allocated by the backend, not copied from JS
   for (const v of [x, y]) {
     const off = heap.offsetOf(v);
@@ -88,14 +65,14 @@ test("quantizeTensor(tensor) on the wasm backend, read in place, equals the scal
   if (!(await tf.setBackend("wasm").catch(() => false))) return t.skip("tfjs wasm backend unavailable");
   // Shapes: several chunks (65,536 elements each) with a partial last one; rows not divisible by 4 or the group size.
   for (const [rows, cols, seed] of [[1100, 96, 7], [203, 64, 8], [3, 32, 9]] as const) {
-    const values = lcgData(rows * cols, seed);
+    const values = data(rows * cols, seed);
     const x = tf.tensor2d(values, [rows, cols]);
-    for (const o of allOptions()) {
+    for (const o of OPTIONS) {
       const tag = `${JSON.stringify(o)} [${rows},${cols}]`;
       const ref = quantizeTensor(values, [rows, cols], o, { impl: "js" });
       const q = quantizeTensor(x, o);
-      sameQuantized(ref, q, tag);
-      sameQuantized(ref, quantizeTensor(x, o, { into: q }), `${tag} into`);
+      assertSameQuantized(ref, q, tag);
+      assertSameQuantized(ref, quantizeTensor(x, o, { into: q }), `${tag} into`);
     }
     x.dispose();
   }
@@ -104,7 +81,7 @@ test("quantizeTensor(tensor) on the wasm backend, read in place, equals the scal
 test("quantizeTensor(tensor) frees its scratch space in the wasm heap", async (t) => {
   if (!(await tf.setBackend("wasm").catch(() => false))) return t.skip("tfjs wasm backend unavailable");
   const heap = tfjsHeap()!;
-  const x = tf.tensor2d(lcgData(512 * 256, 3), [512, 256]);
+  const x = tf.tensor2d(data(512 * 256, 3), [512, 256]);
   const o: QuantizeOptions = { bits: 4, symmetric: false, granularity: "group", groupSize: 128 };
   quantizeTensor(x, o);
   const before = heap.memory.buffer.byteLength;
@@ -116,9 +93,9 @@ test("quantizeTensor(tensor) frees its scratch space in the wasm heap", async (t
 
 test("quantizeTensor(tensor) on other backends reads the values and gives the same result", async () => {
   await tf.setBackend("cpu");
-  const values = lcgData(40 * 64, 11);
+  const values = data(40 * 64, 11);
   const x = tf.tensor2d(values, [40, 64]);
-  for (const o of allOptions()) sameQuantized(quantizeTensor(values, [40, 64], o, { impl: "js" }), quantizeTensor(x, o), JSON.stringify(o));
+  for (const o of OPTIONS) assertSameQuantized(quantizeTensor(values, [40, 64], o, { impl: "js" }), quantizeTensor(x, o), JSON.stringify(o));
   x.dispose();
 });
 
