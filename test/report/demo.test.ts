@@ -4,9 +4,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { ResultsStore } from "../../src/store/results.js";
-import { blockOthers, haveChromium, launch, toFiles } from "../widgets/browser.js";
+import { checkOfflineReport, haveChromium } from "../widgets/browser.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -25,15 +25,7 @@ test("quantscope demo (ci preset) prints its summary and writes Arrow tables and
   for (const asset of ["require.js", "embed-amd.js", "quantscope-widgets.js"]) assert.ok(existsSync(join(out, asset)), asset);
 
   if (!haveChromium()) return;
-  const browser = await launch();
-  try {
-    const external = await blockOthers(browser.context, toFiles);
-    const page = await browser.context.newPage();
-    await page.goto(pathToFileURL(report).href);
-    await page.waitForSelector(".js-plotly-plot .scatterlayer .trace", { timeout: 60_000 });
+  await checkOfflineReport(report, async (page) => {
     assert.ok(await page.locator(".js-plotly-plot").count() >= 2, "the degradation and outlier charts render");
-    assert.deepEqual(external, [], "no network request");
-  } finally {
-    await browser.close();
-  }
+  });
 });

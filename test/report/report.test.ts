@@ -3,10 +3,9 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { notebookReport } from "../../src/report/notebook-report.js";
 import { jupyterMissing } from "../helpers/jupyter.js";
-import { blockOthers, haveChromium, launch, toFiles } from "../widgets/browser.js";
+import { checkOfflineReport, haveChromium } from "../widgets/browser.js";
 
 const missing = jupyterMissing() ?? (haveChromium() ? null : "chromium is not installed");
 
@@ -30,18 +29,10 @@ test("quantscope report runs a notebook and writes HTML whose widgets render off
   assert.ok(existsSync(join(dir, "out", "results", "quant")), "the notebook ran in the report's folder, so its Arrow results sit beside the report");
   for (const asset of ["require.js", "embed-amd.js", "quantscope-widgets.js"]) assert.ok(existsSync(join(dir, "out", asset)), asset);
 
-  const browser = await launch();
-  try {
-    const external = await blockOthers(browser.context, toFiles);
-    const page = await browser.context.newPage();
-    await page.goto(pathToFileURL(out).href);
-    await page.waitForSelector(".js-plotly-plot .scatterlayer .trace", { timeout: 60_000 });
+  await checkOfflineReport(out, async (page) => {
     assert.equal(await page.locator(".js-plotly-plot .scatterlayer .trace").count(), 2, "one line per recipe");
     assert.match(await page.locator(".js-plotly-plot .gtitle").first().textContent() ?? "", /report test/);
     mkdirSync("test-artifacts", { recursive: true });
     await page.screenshot({ path: "test-artifacts/notebook-report.png", fullPage: true });
-    assert.deepEqual(external, [], "no network request");
-  } finally {
-    await browser.close();
-  }
+  });
 });

@@ -1,9 +1,11 @@
 /** Test helpers: Debian chromium via playwright-core, and a static file server on 127.0.0.1. */
+import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
 import type { AddressInfo } from "node:net";
+import { pathToFileURL } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 
 export const CHROMIUM = process.env.QS_CHROMIUM ?? "/usr/bin/chromium";
@@ -90,4 +92,22 @@ export async function blockOthers(target: BrowserContext | Page, allowed: (u: UR
     return route.abort();
   });
   return refused;
+}
+
+/**
+ * Opens the HTML file `file` in Chromium with every request that leaves the file system refused, waits for
+ * a plotly trace to render, runs `check` on the page, then asserts that no request was refused.
+ */
+export async function checkOfflineReport(file: string, check: (page: Page) => Promise<void>): Promise<void> {
+  const browser = await launch();
+  try {
+    const external = await blockOthers(browser.context, toFiles);
+    const page = await browser.context.newPage();
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForSelector(".js-plotly-plot .scatterlayer .trace", { timeout: 60_000 });
+    await check(page);
+    assert.deepEqual(external, [], "no network request");
+  } finally {
+    await browser.close();
+  }
 }
