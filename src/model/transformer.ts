@@ -36,6 +36,21 @@ export interface ForwardOptions {
   readonly capture?: CaptureFn;
 }
 
+/** What the layers of one forward pass share (see `Transformer.layers`). */
+interface Layers {
+  readonly capture?: CaptureFn;
+  /** A parameter in the forward pass's precision. */
+  param(name: string): tf.Tensor;
+  /** Rounds to the forward pass's precision. */
+  cast<T extends tf.Tensor>(x: T): T;
+  /** Dropout at one of the three places a recipe sets; the identity when not training. */
+  drop<T extends tf.Tensor2D | tf.Tensor3D>(x: T, where: keyof Dropout): T;
+  /** A linear layer through the pass's {@link LinearImpl}, its input captured first. */
+  linear(prefix: string, layer: number, site: LinearSite, x: tf.Tensor2D, bias?: boolean): tf.Tensor2D;
+  /** LayerNorm with the gain and bias under `prefix`. */
+  norm(prefix: string, x: tf.Tensor2D): tf.Tensor2D;
+}
+
 /**
  * A decoder-only transformer in the GPT-2 mould: learned positions, pre-LayerNorm blocks of causal
  * self-attention and a GELU MLP, and an untied output head. The forward pass is spelled out so that
@@ -84,59 +99,85 @@ export class Transformer {
     return v;
   }
 
-  /** Logits `[batch·context, vocab]` for int32 token ids `[batch, context]`. */
+  /** Logits `(B·T, V)` for int32 token ids `(B, T)`. */
   forward(tokens: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor2D {
-    const { vocabSize: V, dModel: d, nLayers: L, nHeads: H } = this.config;
     const [B, T] = tokens.shape;
     if (T > this.config.context) throw new Error(`sequence length ${T} exceeds the model's context ${this.config.context}`);
+    const f = this.layers(opts);
+    return tf.tidy(() => {
+      let x = this.embed(tokens, f); // (B·T, d)
+      for (let l = 0; l < this.config.nLayers; l++) x = this.block(l, x, B, T, f);
+      f.capture?.("resid", this.config.nLayers, x);
+      return f.linear("head", -1, "head", f.norm("lnf", x), false); // (B·T, V)
+    });
+  }
+
+  /** Token plus position embeddings, `(B, T)` ids → `(B·T, d)`, after embedding dropout. */
+  private embed(tokens: tf.Tensor2D, f: Layers): tf.Tensor2D {
+    const { vocabSize: V, dModel: d } = this.config;
+    const [B, T] = tokens.shape;
+    const ids = tf.reshape(tokens, [B * T]) as tf.Tensor1D; // (B·T)
+    // One-hot × table rather than gather: the gather gradient is missing on the wasm backend.
+    const tokEmb = matMul(tf.cast(tf.oneHot(ids, V), "float32") as tf.Tensor2D, f.param("wte") as tf.Tensor2D); // (B·T, d)
+    const posEmb = tf.slice(f.param("wpe"), [0, 0], [T, d]); // (T, d)
+    // Positions broadcast over the batch as one bias row of T·d features.
+    const x = tf.reshape(addBias(tf.reshape(tokEmb, [B, T * d]), tf.reshape(posEmb, [T * d])), [B * T, d]) as tf.Tensor2D; // (B, T·d) → (B·T, d)
+    return f.cast(f.drop(x, "embedding"));
+  }
+
+  /** One pre-LayerNorm block: `x + attn(ln1(x))`, then `x + mlp(ln2(x))`. */
+  private block(l: number, x: tf.Tensor2D, B: number, T: number, f: Layers): tf.Tensor2D {
+    f.capture?.("resid", l, x);
+    x = f.cast(tf.add(x, f.drop(this.attention(l, f.norm(`h.${l}.ln1`, x), B, T, f), "residual")));
+    x = f.cast(tf.add(x, f.drop(this.mlp(l, f.norm(`h.${l}.ln2`, x), f), "residual")));
+    return x;
+  }
+
+  /** Causal multi-head self-attention on `(B·T, d)`; heads are computed as one batch of nh·B. */
+  private attention(l: number, x: tf.Tensor2D, B: number, T: number, f: Layers): tf.Tensor2D {
+    const { dModel: d, nHeads: nh } = this.config;
+    const hs = d / nh;
+    const qkv = f.linear(`h.${l}.attn.qkv`, l, "attn.qkv", x); // (B·T, 3·d)
+    // Heads laid out (3·nh, B, T, hs) make q, k and v contiguous slabs: one transpose and an
+    // unstack instead of a column split, which the wasm backend does slowly.
+    const heads = tf.transpose(tf.reshape(qkv, [B, T, 3 * nh, hs]), [2, 0, 1, 3]); // (B, T, 3·nh, hs) → (3·nh, B, T, hs)
+    const [q, k, v] = tf.unstack(tf.reshape(heads, [3, nh * B, T, hs])) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D]; // each (nh·B, T, hs)
+    const kT = tf.transpose(k, [0, 2, 1]) as tf.Tensor3D; // (nh·B, hs, T)
+    const scores = tf.add(tf.mul(matMul(q, kT), 1 / Math.sqrt(hs)), tf.slice(this.mask, [0, 0], [T, T])); // (nh·B, T, T)
+    const probs = f.cast(f.drop(tf.softmax(scores) as tf.Tensor3D, "attention"));
+    const y = tf.reshape(matMul(probs, v), [nh, B, T, hs]); // (nh·B, T, hs) → (nh, B, T, hs)
+    const ctx = tf.reshape(tf.transpose(y, [1, 2, 0, 3]), [B * T, d]) as tf.Tensor2D; // (B, T, nh, hs) → (B·T, d)
+    return f.linear(`h.${l}.attn.out`, l, "attn.out", ctx);
+  }
+
+  /** The feed-forward network on `(B·T, d)`: `(B·T, d) → (B·T, dMlp) → (B·T, d)`. */
+  private mlp(l: number, x: tf.Tensor2D, f: Layers): tf.Tensor2D {
+    const hidden = f.cast(gelu(f.linear(`h.${l}.mlp.in`, l, "mlp.in", x)));
+    return f.linear(`h.${l}.mlp.out`, l, "mlp.out", hidden);
+  }
+
+  /** The per-call pieces every layer uses: parameters in the emulated precision, linear, norm, dropout, capture. */
+  private layers(opts: ForwardOptions): Layers {
     const linearImpl = opts.linear ?? floatLinear;
     const precision = opts.precision ?? "fp32";
     const capture = opts.capture;
-    const drop = (x: tf.Tensor2D | tf.Tensor3D, rate: number) =>
-      opts.dropout && rate > 0 ? tf.dropout(x, rate, undefined, opts.dropout.seed()) : x;
     const param = (name: string) => cast(this.p(name) as tf.Tensor, precision);
-    const linear = (prefix: string, layer: number, site: LinearSite, x: tf.Tensor2D, bias = true): tf.Tensor2D => {
-      capture?.(site, layer, x);
-      const w = param(`${prefix}.w`) as tf.Tensor2D;
-      const b = bias ? (param(`${prefix}.b`) as tf.Tensor1D) : undefined;
-      return cast(linearImpl({ name: `${prefix}.w`, layer, site, x, w, b }), precision);
+    return {
+      capture,
+      param,
+      cast: (x) => cast(x, precision),
+      drop: (x, where) => {
+        const rate = opts.dropout?.[where] ?? 0;
+        return opts.dropout && rate > 0 ? tf.dropout(x, rate, undefined, opts.dropout.seed()) as typeof x : x;
+      },
+      linear: (prefix, layer, site, x, bias = true) => {
+        capture?.(site, layer, x);
+        const w = param(`${prefix}.w`) as tf.Tensor2D;
+        const b = bias ? (param(`${prefix}.b`) as tf.Tensor1D) : undefined;
+        return cast(linearImpl({ name: `${prefix}.w`, layer, site, x, w, b }), precision);
+      },
+      norm: (prefix, x) => cast(layerNorm(x, param(`${prefix}.g`) as tf.Tensor1D, param(`${prefix}.b`) as tf.Tensor1D), precision),
     };
-    const norm = (prefix: string, x: tf.Tensor2D) =>
-      cast(layerNorm(x, param(`${prefix}.g`) as tf.Tensor1D, param(`${prefix}.b`) as tf.Tensor1D), precision);
-
-    return tf.tidy(() => {
-      const N = B * T;
-      const ids = tf.reshape(tokens, [N]) as tf.Tensor1D;
-      const tokEmb = matMul(tf.cast(tf.oneHot(ids, V), "float32") as tf.Tensor2D, param("wte") as tf.Tensor2D);
-      const posEmb = tf.slice(param("wpe"), [0, 0], [T, d]);
-      // Positions broadcast over the batch: one bias row of T·d features.
-      let x = tf.reshape(addBias(tf.reshape(tokEmb, [B, T * d]), tf.reshape(posEmb, [T * d])), [N, d]) as tf.Tensor2D;
-      x = cast(drop(x, opts.dropout?.embedding ?? 0) as tf.Tensor2D, precision);
-      const headDim = d / H;
-      const mask = tf.slice(this.mask, [0, 0], [T, T]);
-      // Heads are laid out [3·H, B, T, hd] so q, k and v are contiguous slabs: one transpose and an
-      // unstack instead of a column split, which the wasm backend does slowly.
-      const toHeads = (qkv: tf.Tensor2D) =>
-        tf.unstack(tf.reshape(tf.transpose(tf.reshape(qkv, [B, T, 3 * H, headDim]), [2, 0, 1, 3]), [3, H * B, T, headDim])) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-
-      for (let l = 0; l < L; l++) {
-        const p = `h.${l}`;
-        capture?.("resid", l, x);
-        const qkv = linear(`${p}.attn.qkv`, l, "attn.qkv", norm(`${p}.ln1`, x));
-        const [q, k, v] = toHeads(qkv);
-        const scores = tf.add(tf.mul(matMul(q, tf.transpose(k, [0, 2, 1]) as tf.Tensor3D), 1 / Math.sqrt(headDim)), mask);
-        const probs = cast(drop(tf.softmax(scores) as tf.Tensor3D, opts.dropout?.attention ?? 0) as tf.Tensor3D, precision);
-        const ctx = tf.reshape(tf.transpose(tf.reshape(matMul(probs, v), [H, B, T, headDim]), [1, 2, 0, 3]), [N, d]) as tf.Tensor2D;
-        const attnOut = linear(`${p}.attn.out`, l, "attn.out", ctx);
-        x = cast(tf.add(x, drop(attnOut, opts.dropout?.residual ?? 0)), precision);
-
-        const hidden = cast(gelu(linear(`${p}.mlp.in`, l, "mlp.in", norm(`${p}.ln2`, x))), precision);
-        const mlpOut = linear(`${p}.mlp.out`, l, "mlp.out", hidden);
-        x = cast(tf.add(x, drop(mlpOut, opts.dropout?.residual ?? 0)), precision);
-      }
-      capture?.("resid", L, x);
-      return linear("head", -1, "head", norm("lnf", x), false);
-    });
   }
 
   /** Mean next-token cross-entropy (nats) on a batch. */
