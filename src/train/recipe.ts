@@ -16,8 +16,20 @@ export interface Recipe {
   readonly weightDecay: number;
   /** Decoupled (AdamW) weight decay; `false` gives Adam with L2 added to the gradient instead. */
   readonly decoupled: boolean;
-  /** Also decay LayerNorm gains and biases (off by default, as in GPT-2 / nanoGPT). */
+  /**
+   * Which parameters `weightDecay` applies to is decided in one place, `decaysParameter`
+   * (train/weight-decay.ts): weight matrices always, biases never, and these two groups on request.
+   * Also decay LayerNorm gains and biases (off by default, as in GPT-2, minGPT and nanoGPT).
+   */
   readonly decayNorms: boolean;
+  /**
+   * Also decay the token and position embeddings (`wte`, `wpe`). Off by default, as in minGPT:
+   * the embeddings are looked up, not quantized, so with this off the weight-decay knob acts on
+   * exactly the matrices the schemes quantize (and the LM head). nanoGPT and Hugging Face's
+   * Trainer decay embeddings too. It matters in a weight-decay study: decayed embeddings also
+   * shrink what enters the residual stream, where outlier dimensions are measured. Set it to
+   * `true` to match nanoGPT; the `runs` table records it with every run.
+   */
   readonly decayEmbeddings: boolean;
   readonly beta1: number;
   readonly beta2: number;

@@ -3,13 +3,13 @@ import "../ops/gradients.js";
 import { BatchSampler } from "../data/batches.js";
 import type { Dataset } from "../data/dataset.js";
 import { Rng } from "../data/rng.js";
-import { paramKind } from "../model/params.js";
 import type { Transformer } from "../model/transformer.js";
 import { AdamW } from "./adamw.js";
 import { clipByGlobalNorm, globalNorm } from "./clip.js";
 import { DynamicLossScale } from "./loss-scale.js";
 import { makeRecipe, type Recipe } from "./recipe.js";
 import { learningRate } from "./schedule.js";
+import { decaysParameter } from "./weight-decay.js";
 
 /** What one optimizer step did; passed to progress callbacks. */
 export interface StepInfo {
@@ -80,10 +80,7 @@ export class Trainer {
       eps: r.eps,
       weightDecay: r.weightDecay,
       decoupled: r.decoupled,
-      decays: (name) => {
-        const kind = paramKind(name);
-        return kind === "matrix" || (kind === "norm" && r.decayNorms) || (kind === "embedding" && r.decayEmbeddings);
-      },
+      decays: (name) => decaysParameter(name, r),
     });
   }
 
