@@ -31,7 +31,3 @@ export function assignParams(params: Params, values: Map<string, Float32Array> |
     v.assign(tf.tensor(Float32Array.from(data), v.shape));
   }
 }
-
-export function disposeParams(params: Params): void {
-  for (const v of params.values()) v.dispose();
-}

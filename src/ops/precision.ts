@@ -5,9 +5,6 @@ import type { CustomGradientFunc } from "@tensorflow/tfjs-core/dist/engine.js";
 export type Precision = "fp32" | "bf16" | "fp16";
 export const PRECISIONS: readonly Precision[] = ["fp32", "bf16", "fp16"];
 
-/** Largest finite fp16 value; values at or beyond 65520 round to ±Inf. */
-export const FP16_MAX = 65504;
-
 /**
  * Rounds float32 `x` to its nearest value with `24 − s` significant bits, ties to even
  * (Veltkamp splitting: `c = x·(2^s + 1); x' = c − (c − x)`). It is exact in IEEE float32
