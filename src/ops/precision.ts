@@ -26,9 +26,22 @@ export function roundBf16<T extends tf.Tensor>(x: T): T {
     const scaled = tf.where(big, tf.mul(x, 2 ** -64), x);
     let y = dropMantissaBits(scaled, 16);
     y = tf.where(big, tf.mul(y, 2 ** 64), y);
+    // Below 2^-126 bf16 is subnormal, on a fixed grid of 2^-133 that splitting (relative to x's own
+    // leading bit) does not see. x + 1.5·2^-110 lies in [2^-110, 2^-109), where float32's spacing is
+    // exactly 2^-133, so one addition rounds onto that grid, ties to even.
+    const subnormal = tf.sub(tf.add(x, 1.5 * 2 ** -110), 1.5 * 2 ** -110);
+    y = tf.where(tf.less(tf.abs(x), 2 ** -126), subnormal, y);
     // Inf and NaN pass through unchanged (the splitting would turn Inf into NaN).
-    return tf.where(tf.less(tf.abs(x), Infinity), y, x) as T;
+    return keepZeroSign(x, tf.where(tf.less(tf.abs(x), Infinity), y, x)) as T;
   });
+}
+
+/**
+ * Where `y` rounded to zero, gives it `x`'s sign (`x·0`), as a hardware cast does: −0 stays −0 and a
+ * negative value that underflows becomes −0. The subnormal additions above always give +0.
+ */
+function keepZeroSign(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  return tf.where(tf.equal(y, 0), tf.mul(x, 0), y);
 }
 
 /**
@@ -47,7 +60,7 @@ export function roundFp16<T extends tf.Tensor>(x: T): T {
     // rounded value reached 65536.
     const rounded = tf.div(y, tf.step(tf.sub(65520, tf.abs(y))));
     // The clip above turns NaN into a number on some backends: put NaN back.
-    return tf.where(tf.isNaN(x), x, rounded) as T;
+    return keepZeroSign(x, tf.where(tf.isNaN(x), x, rounded)) as T;
   });
 }
 
