@@ -65,7 +65,7 @@ export class Transformer {
     this.config = validateConfig(config);
     this.params = params;
     // −1e9 rather than −Inf above the diagonal: exp underflows to exactly 0 without NaN gradients.
-    this.mask = tf.keep(tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([config.context, config.context]), -1, 0)), -1e9) as tf.Tensor2D);
+    this.mask = tf.tidy(() => tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([config.context, config.context]), -1, 0)), -1e9) as tf.Tensor2D);
   }
 
   /** A freshly initialised model (GPT-2 init: N(0, 0.02), residual projections scaled by 1/√(2L)); same seed, same weights on every backend. */
@@ -74,8 +74,9 @@ export class Transformer {
     const params: Params = new Map();
     // tfjs treats a seed of 0 as "no seed" (Math.random), so seeds start at 1.
     let k = seed * 1000 + 1;
-    const normal = (name: string, shape: number[], std: number) => params.set(name, tf.variable(tf.randomNormal(shape, 0, std, "float32", k++), true));
-    const constant = (name: string, shape: number[], value: number) => params.set(name, tf.variable(tf.fill(shape, value), true));
+    // tidy frees each initial value once its variable holds a copy.
+    const normal = (name: string, shape: number[], std: number) => params.set(name, tf.tidy(() => tf.variable(tf.randomNormal(shape, 0, std, "float32", k++), true)));
+    const constant = (name: string, shape: number[], value: number) => params.set(name, tf.tidy(() => tf.variable(tf.fill(shape, value), true)));
     const projStd = 0.02 / Math.sqrt(2 * L);
     normal("wte", [V, d], 0.02);
     normal("wpe", [T, d], 0.02);

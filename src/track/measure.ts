@@ -40,10 +40,12 @@ export async function measureOutliers(model: Transformer, batches: readonly Batc
   const key = (site: string, layer: number) => `${layer}|${site}`;
   for (const batch of batches) {
     const pending: [string, tf.Tensor2D][] = [];
-    const logits = model.forward(tf.tensor2d(batch.x, [batch.batch, batch.context], "int32"), {
+    const tokens = tf.tensor2d(batch.x, [batch.batch, batch.context], "int32");
+    const logits = model.forward(tokens, {
       capture: (site, layer, x) => pending.push([key(site, layer), tf.keep(x)]),
     });
     logits.dispose();
+    tokens.dispose();
     for (const [k, x] of pending) {
       let s = stats.get(k);
       if (!s) stats.set(k, (s = new SiteStats(x.shape[1], threshold, sigmaK)));
