@@ -42,3 +42,12 @@ export class Rng {
     return 1 + this.int(0x7ffffffe);
   }
 }
+
+/**
+ * Checks a seed: a non-negative safe integer. (A NaN seed would silently give an unseeded, and so
+ * unreproducible, run.)
+ */
+export function validateSeed(seed: number, what = "seed"): number {
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`${what} must be a non-negative integer, got ${seed}`);
+  return seed;
+}

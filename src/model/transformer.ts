@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Batch } from "../data/batches.js";
+import { validateSeed } from "../data/rng.js";
 import { addBias } from "../ops/bias.js";
 import { crossEntropy } from "../ops/cross-entropy.js";
 import { gelu } from "../ops/gelu.js";
@@ -71,6 +72,7 @@ export class Transformer {
   /** A freshly initialised model (GPT-2 init: N(0, 0.02), residual projections scaled by 1/√(2L)); same seed, same weights on every backend. */
   static create(config: TransformerConfig, seed = 0): Transformer {
     const { vocabSize: V, dModel: d, nLayers: L, dMlp: m, context: T } = validateConfig(config);
+    validateSeed(seed, "Transformer.create seed");
     const params: Params = new Map();
     // tfjs treats a seed of 0 as "no seed" (Math.random), so seeds start at 1.
     let k = seed * 1000 + 1;
@@ -183,6 +185,9 @@ export class Transformer {
 
   /** Mean next-token cross-entropy (nats) on a batch. */
   loss(batch: Batch, opts: ForwardOptions = {}): tf.Scalar {
+    // One-hot embedding gives an out-of-range id a zero vector instead of failing: refuse it here.
+    checkTokenIds(batch.x, this.config.vocabSize, "batch.x");
+    checkTokenIds(batch.y, this.config.vocabSize, "batch.y");
     return tf.tidy(() => {
       const x = tf.tensor2d(batch.x, [batch.batch, batch.context], "int32");
       const y = tf.tensor1d(batch.y, "int32");
@@ -193,5 +198,13 @@ export class Transformer {
   dispose(): void {
     for (const v of this.params.values()) v.dispose();
     this.mask.dispose();
+  }
+}
+
+/** Throws, naming the first offender, unless every id is an integer in `[0, vocabSize)`. */
+function checkTokenIds(ids: ArrayLike<number>, vocabSize: number, what: string): void {
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (!(id >= 0 && id < vocabSize) || !Number.isInteger(id)) throw new Error(`${what}[${i}] = ${id} is not a token id of this model (0 … ${vocabSize - 1})`);
   }
 }

@@ -1,5 +1,6 @@
 import type { Precision } from "../ops/precision.js";
 import type { Dropout } from "../model/transformer.js";
+import { validateSeed } from "../data/rng.js";
 
 /**
  * A training recipe: the knobs Ahmadian et al. (2023) vary (weight decay, dropout, gradient
@@ -71,13 +72,18 @@ export function makeRecipe(partial: Partial<Recipe> = {}): Recipe {
   positiveInt("steps");
   positiveInt("batchSize");
   if (!Number.isInteger(r.warmupSteps) || r.warmupSteps < 0) throw new Error(`recipe.warmupSteps must be a non-negative integer, got ${r.warmupSteps}`);
-  if (!(r.lr > 0)) throw new Error(`recipe.lr must be positive, got ${r.lr}`);
-  if (!(r.weightDecay >= 0)) throw new Error(`recipe.weightDecay must be >= 0, got ${r.weightDecay}`);
+  // `x > 0` alone lets Infinity through, and NaN fails every comparison: check finiteness as well.
+  const finite = (x: number) => typeof x === "number" && Number.isFinite(x);
+  if (!(finite(r.lr) && r.lr > 0)) throw new Error(`recipe.lr must be a finite number > 0, got ${r.lr}`);
+  if (!(finite(r.weightDecay) && r.weightDecay >= 0)) throw new Error(`recipe.weightDecay must be a finite number >= 0, got ${r.weightDecay}`);
+  if (!(r.minLrFraction >= 0 && r.minLrFraction <= 1)) throw new Error(`recipe.minLrFraction must be in [0, 1], got ${r.minLrFraction}`);
   for (const k of ["beta1", "beta2"] as const) if (!(r[k] >= 0 && r[k] < 1)) throw new Error(`recipe.${k} must be in [0, 1), got ${r[k]}`);
-  if (!(r.eps > 0)) throw new Error(`recipe.eps must be positive, got ${r.eps}`);
+  if (!(finite(r.eps) && r.eps > 0)) throw new Error(`recipe.eps must be a finite number > 0, got ${r.eps}`);
   for (const [k, p] of Object.entries(r.dropout)) if (!(p >= 0 && p < 1)) throw new Error(`recipe.dropout.${k} must be in [0, 1), got ${p}`);
-  if (r.clipNorm !== null && !(r.clipNorm > 0)) throw new Error(`recipe.clipNorm must be positive or null, got ${r.clipNorm}`);
+  if (r.clipNorm !== null && !(finite(r.clipNorm) && r.clipNorm > 0)) throw new Error(`recipe.clipNorm must be a finite number > 0, or null for no clipping, got ${r.clipNorm}`);
+  validateSeed(r.seed, "recipe.seed");
   if (!["fp32", "bf16", "fp16"].includes(r.precision)) throw new Error(`recipe.precision must be fp32, bf16 or fp16, got '${r.precision}'`);
   if (!["constant", "cosine"].includes(r.decay)) throw new Error(`recipe.decay must be 'constant' or 'cosine', got '${r.decay}'`);
   return r;
 }
+

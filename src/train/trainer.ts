@@ -6,6 +6,7 @@ import { Rng } from "../data/rng.js";
 import type { Transformer } from "../model/transformer.js";
 import { AdamW } from "./adamw.js";
 import { clipByGlobalNorm, globalNorm } from "./clip.js";
+import { DEFAULT_DIVERGENCE, DivergenceDetector, type DivergenceRule } from "./divergence.js";
 import { DynamicLossScale } from "./loss-scale.js";
 import { makeRecipe, type Recipe } from "./recipe.js";
 import { learningRate } from "./schedule.js";
@@ -41,6 +42,11 @@ export interface TrainOptions {
   readonly hooks?: readonly StepHook[];
   /** Stop early (the run's status becomes `stopped`). */
   readonly signal?: AbortSignal;
+  /**
+   * When a finite loss counts as diverged (default {@link DEFAULT_DIVERGENCE}: above 3× its running
+   * minimum for 10 consecutive steps); `null` counts only NaN or ±Inf losses.
+   */
+  readonly divergence?: DivergenceRule | null;
 }
 
 export interface TrainResult {
@@ -48,7 +54,7 @@ export interface TrainResult {
   readonly steps: number;
   /** Loss at every step. */
   readonly losses: Float64Array;
-  /** The step whose loss was not finite, if the run diverged. */
+  /** The step at which the run diverged (see {@link TrainOptions.divergence}), or null. */
   readonly divergedAt: number | null;
 }
 
@@ -147,6 +153,7 @@ export class Trainer {
 
   /** Trains until `recipe.steps` (or divergence, or the signal), calling hooks and callbacks. */
   async run(opts: TrainOptions = {}): Promise<TrainResult> {
+    const detector = new DivergenceDetector(opts.divergence === undefined ? DEFAULT_DIVERGENCE : opts.divergence);
     this.status = "running";
     let divergedAt: number | null = null;
     while (this.step < this.recipe.steps) {
@@ -155,8 +162,9 @@ export class Trainer {
         break;
       }
       const info = await this.trainStep();
-      if (!Number.isFinite(info.loss)) {
-        divergedAt = info.step;
+      divergedAt = detector.observe(info.step, info.loss);
+      if (divergedAt !== null) {
+        this.status = "diverged";
         await opts.onStep?.(info);
         break;
       }
