@@ -2,7 +2,7 @@ import { Table } from "apache-arrow";
 import { join } from "node:path";
 import type { MetricRow, QuantRow, RunRow, SweepResult } from "../evaluate/sweep.js";
 import type { TraceRow } from "../track/measure.js";
-import { ArrowDataset, type CorruptPart, type ReadOptions } from "./dataset.js";
+import { ArrowDataset, type CorruptPart, type ReadOptions } from "./arrow-dataset.js";
 import { checkSchema, tableOf, type TableName } from "./schemas.js";
 
 /** A checkpoint saved during a run (the `checkpoints` table). */
