@@ -10,4 +10,4 @@ export const checkpoints = defineTable({
 });
 
 /** A checkpoint saved during a run. */
-export type CheckpointRow = RowOf<typeof checkpoints>;
+export interface CheckpointRow extends RowOf<typeof checkpoints> {}

@@ -11,4 +11,4 @@ export const metrics = defineTable({
 });
 
 /** One training step's numbers. */
-export type MetricRow = RowOf<typeof metrics>;
+export interface MetricRow extends RowOf<typeof metrics> {}

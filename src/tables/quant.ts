@@ -21,4 +21,4 @@ export const quant = defineTable({
 });
 
 /** One metric of one quantized model. */
-export type QuantRow = RowOf<typeof quant>;
+export interface QuantRow extends RowOf<typeof quant> {}

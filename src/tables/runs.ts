@@ -28,4 +28,4 @@ export const runs = defineTable({
 });
 
 /** One training run's summary, as a sweep produces it (the store adds `backend`). */
-export type RunRow = Omit<RowOf<typeof runs>, "backend">;
+export interface RunRow extends Omit<RowOf<typeof runs>, "backend"> {}

@@ -11,4 +11,4 @@ export const traces = defineTable({
 });
 
 /** One outlier measurement. */
-export type TraceRow = RowOf<typeof traces>;
+export interface TraceRow extends RowOf<typeof traces> {}
