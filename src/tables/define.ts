@@ -24,12 +24,9 @@ export class Column<T> {
 
 /** A struct column: a nested object in the row, an Arrow struct (with snake_case children) in the file. */
 export class StructColumn<C extends Columns> extends Column<Row<C>> {
-  /** The struct's children, in order. */
-  readonly leaves: readonly Leaf[];
-
-  constructor(readonly columns: C) {
-    super(new Struct(fieldsOf(leavesOf(columns))));
-    this.leaves = leavesOf(columns);
+  /** `leaves`: the struct's children, in order. */
+  constructor(readonly columns: C, readonly leaves: readonly Leaf[] = leavesOf(columns)) {
+    super(new Struct(fieldsOf(leaves)));
   }
 }
 
