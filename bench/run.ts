@@ -2,7 +2,7 @@
 // (bench-results/bench.arrow, one part per run) beside the machine it ran on.
 import { cpus, totalmem } from "node:os";
 import { tableFromArrays } from "apache-arrow";
-import { ArrowDataset } from "../src/store/dataset.js";
+import { ArrowDataset } from "../src/store/arrow-dataset.js";
 import { benchKernel } from "./kernel.js";
 import { benchQuantize } from "./quantize.js";
 import { benchStore } from "./store.js";

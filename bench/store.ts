@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Field, Float64, Schema, Table, Utf8, makeData, RecordBatch, Struct, tableFromIPC, tableToIPC, vectorFromArray } from "apache-arrow";
-import { ArrowDataset } from "../src/store/dataset.js";
+import { ArrowDataset } from "../src/store/arrow-dataset.js";
 import { writeFileAtomic } from "../src/store/atomic.js";
 import { QUANTSCOPE_VERSION, tableOf } from "../src/store/schemas.js";
 import { median, timeMedianAsync } from "./timing.js";

@@ -29,20 +29,21 @@ export { AdamW, type AdamWOptions } from "./train/adamw.js";
 export { learningRate, type Schedule } from "./train/schedule.js";
 export { saveCheckpoint, loadCheckpoint } from "./train/checkpoint.js";
 
-export { measureOutliers, type TraceRow, type MeasureOptions } from "./track/measure.js";
+export { measureOutliers, type MeasureOptions } from "./track/measure.js";
 export { OutlierTracker, type TrackerOptions } from "./track/tracker.js";
 export { kurtosis, rmsKurtosis, outlierDimensions, maxMedianRatio, spectralNorm, frobeniusNorm } from "./track/metrics.js";
 
 export * from "./quantize/index.js";
 
 export { evaluate, degradationPct, taskSet, type Evaluation, type TaskSet } from "./evaluate/evaluate.js";
-export { runSweep, quantizeAndEvaluate, type SweepSpec, type SweepResult, type SweepHooks, type RunRow, type MetricRow, type QuantRow } from "./evaluate/sweep.js";
+export { runSweep, quantizeAndEvaluate, type SweepSpec, type SweepResult, type SweepHooks } from "./evaluate/sweep.js";
 export { EXPERIMENTS, PAPER_RECIPES, LAPTOP_MODEL, type ExperimentName } from "./evaluate/presets.js";
 export { summarize, compareRecipes, formatStat, type RecipeSummary, type Stat } from "./evaluate/summary.js";
 
 export * from "./widgets/index.js";
 export { displaySymbol, isDisplayable, type Displayable, type MimeBundle } from "./display.js";
 export { checkClose, checkArray, checkChoice, checkSummary, type CheckResult } from "./classroom/check.js";
+export { TABLES, SCHEMA_VERSION, type TableName, type RunRow, type MetricRow, type TraceRow, type QuantRow, type CheckpointRow } from "./tables/index.js";
 export * from "./store/index.js";
 export { display, updateDisplay, clearOutput, toMimeBundle, type DisplayOptions } from "./jupyter/display.js";
 export { Widget, widgetState as widgetModelState, type WidgetSpec } from "./jupyter/widget.js";

@@ -7,10 +7,10 @@ import { calibrate, calibrateOptionsFor } from "../quantize/calibrate.js";
 import { schemeLinear } from "../quantize/linear.js";
 import { activationFormat, label, needsCalibration, weightFormat, type Scheme } from "../quantize/schemes.js";
 import { SqnrRecorder } from "../quantize/sqnr.js";
-import type { TraceRow } from "../track/measure.js";
+import type { MetricRow, QuantRow, RunRow, TraceRow } from "../tables/index.js";
 import { OutlierTracker } from "../track/tracker.js";
 import type { Recipe } from "../train/recipe.js";
-import { Trainer, type RunStatus, type StepInfo } from "../train/trainer.js";
+import { Trainer, type StepInfo } from "../train/trainer.js";
 import { degradationPct, evaluate, taskSet, type Evaluation } from "./evaluate.js";
 
 /** A grid of training runs and the schemes each trained model is quantized with. */
@@ -26,47 +26,6 @@ export interface SweepSpec {
   readonly evaluation: { readonly batches: number; readonly batchSize: number; readonly taskProblems: number };
   /** Calibration batches for static schemes (from the training split, never the evaluation windows). */
   readonly calibrationBatches: number;
-}
-
-/** One training run's summary (the `runs` table). */
-export interface RunRow {
-  readonly run: string;
-  readonly recipeLabel: string;
-  readonly seed: number;
-  readonly config: TransformerConfig;
-  readonly recipe: Recipe;
-  readonly status: RunStatus;
-  readonly steps: number;
-  readonly divergedAt: number | null;
-  readonly startedAt: Date;
-  readonly finishedAt: Date;
-}
-
-/** One training step's numbers (the `metrics` table). */
-export interface MetricRow {
-  readonly run: string;
-  readonly step: number;
-  readonly loss: number;
-  readonly lr: number;
-  readonly gradNorm: number;
-  readonly tokensPerSec: number;
-}
-
-/** One metric of one quantized model (the `quant` table); `layer`/`site` are set for per-layer SQNR rows. */
-export interface QuantRow {
-  readonly run: string;
-  readonly recipeLabel: string;
-  readonly scheme: string;
-  readonly weightBits: number | null;
-  readonly activationBits: number | null;
-  readonly granularity: string;
-  readonly metric: string;
-  readonly layer: number | null;
-  readonly site: string | null;
-  readonly value: number;
-  /** The float model's value of the same metric (null for SQNR, which has none). */
-  readonly floatValue: number | null;
-  readonly degradationPct: number | null;
 }
 
 export interface SweepResult {

@@ -1,6 +1,6 @@
 import * as aq from "arquero";
 import { Table, vectorFromArray, type Vector } from "apache-arrow";
-import { unifyDictionaries } from "./dataset.js";
+import { unifyDictionaries } from "./arrow-dataset.js";
 
 /** An arquero table: filter, group, pivot and join with arquero's verbs (`aq.op` has the functions). */
 export type Frame = ReturnType<typeof aq.fromArrow>;

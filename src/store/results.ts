@@ -1,20 +1,17 @@
 import { Table } from "apache-arrow";
 import { join } from "node:path";
-import type { MetricRow, QuantRow, RunRow, SweepResult } from "../evaluate/sweep.js";
-import type { TraceRow } from "../track/measure.js";
-import { ArrowDataset, type CorruptPart, type ReadOptions } from "./dataset.js";
-import { checkSchema, tableOf, type TableName } from "./schemas.js";
+import { TABLE_DEFS, type CheckpointRow, type MetricRow, type QuantRow, type RunRow, type TableName, type TraceRow } from "../tables/index.js";
+import { ArrowDataset, type CorruptPart, type ReadOptions } from "./arrow-dataset.js";
+import { checkSchema, tableOf } from "./schemas.js";
 
-/** A checkpoint saved during a run (the `checkpoints` table). */
-export interface CheckpointRow {
-  readonly run: string;
-  readonly step: number;
-  readonly path: string;
-  readonly bytes: number;
-  readonly createdAt: Date;
+/** Rows for any of the tables, as a sweep (or one of its runs) produces them. */
+export interface ResultRows {
+  readonly runs?: readonly RunRow[];
+  readonly metrics?: readonly MetricRow[];
+  readonly traces?: readonly TraceRow[];
+  readonly quant?: readonly QuantRow[];
+  readonly checkpoints?: readonly CheckpointRow[];
 }
-
-export const TABLES: readonly TableName[] = ["runs", "metrics", "traces", "quant", "checkpoints"];
 
 /**
  * A results folder with one Arrow dataset per table (`runs/`, `metrics/`, `traces/`, `quant/`,
@@ -30,45 +27,36 @@ export class ResultsStore {
   }
 
   async appendRuns(rows: readonly RunRow[]): Promise<void> {
-    await this.dataset("runs").append(tableOf("runs", rows.map((r) => ({
-      run: r.run, recipe_label: r.recipeLabel, seed: r.seed, backend: this.backend, status: r.status, steps: r.steps,
-      diverged_at: r.divergedAt, started_at: r.startedAt, finished_at: r.finishedAt,
-      config: { vocab_size: r.config.vocabSize, d_model: r.config.dModel, n_layers: r.config.nLayers, n_heads: r.config.nHeads, d_mlp: r.config.dMlp, context: r.config.context },
-      recipe: {
-        steps: r.recipe.steps, batch_size: r.recipe.batchSize, lr: r.recipe.lr, warmup_steps: r.recipe.warmupSteps, decay: r.recipe.decay,
-        min_lr_fraction: r.recipe.minLrFraction, weight_decay: r.recipe.weightDecay, decoupled: r.recipe.decoupled, decay_norms: r.recipe.decayNorms,
-        decay_embeddings: r.recipe.decayEmbeddings, beta1: r.recipe.beta1, beta2: r.recipe.beta2, eps: r.recipe.eps,
-        dropout_embedding: r.recipe.dropout.embedding, dropout_attention: r.recipe.dropout.attention, dropout_residual: r.recipe.dropout.residual,
-        clip_norm: r.recipe.clipNorm, precision: r.recipe.precision, seed: r.recipe.seed,
-      },
-    }))));
+    await this.#append("runs", rows.map((r) => TABLE_DEFS.runs.record({ ...r, backend: this.backend })));
   }
 
   async appendMetrics(rows: readonly MetricRow[]): Promise<void> {
-    await this.dataset("metrics").append(tableOf("metrics", rows.map((r) => ({ run: r.run, step: r.step, loss: r.loss, lr: r.lr, grad_norm: r.gradNorm, tokens_per_s: r.tokensPerSec }))));
+    await this.#append("metrics", rows.map(TABLE_DEFS.metrics.record));
   }
 
   async appendTraces(rows: readonly TraceRow[]): Promise<void> {
-    await this.dataset("traces").append(tableOf("traces", rows as unknown as Record<string, unknown>[]));
+    await this.#append("traces", rows.map(TABLE_DEFS.traces.record));
   }
 
   async appendQuant(rows: readonly QuantRow[]): Promise<void> {
-    await this.dataset("quant").append(tableOf("quant", rows.map((r) => ({
-      run: r.run, recipe_label: r.recipeLabel, scheme: r.scheme, weight_bits: r.weightBits, activation_bits: r.activationBits,
-      granularity: r.granularity, metric: r.metric, layer: r.layer, site: r.site, value: r.value, float_value: r.floatValue, degradation_pct: r.degradationPct,
-    }))));
+    await this.#append("quant", rows.map(TABLE_DEFS.quant.record));
   }
 
   async appendCheckpoints(rows: readonly CheckpointRow[]): Promise<void> {
-    await this.dataset("checkpoints").append(tableOf("checkpoints", rows.map((r) => ({ run: r.run, step: r.step, path: r.path, bytes: r.bytes, created_at: r.createdAt }))));
+    await this.#append("checkpoints", rows.map(TABLE_DEFS.checkpoints.record));
   }
 
-  /** Appends everything a sweep (or one of its runs) produced. */
-  async append(result: SweepResult): Promise<void> {
-    await this.appendRuns(result.runs);
-    await this.appendMetrics(result.metrics);
-    await this.appendTraces(result.traces);
-    await this.appendQuant(result.quant);
+  /** Appends every table's rows that `rows` holds (a sweep's result, or one of its runs), in table order. */
+  async append(rows: ResultRows): Promise<void> {
+    await this.appendRuns(rows.runs ?? []);
+    await this.appendMetrics(rows.metrics ?? []);
+    await this.appendTraces(rows.traces ?? []);
+    await this.appendQuant(rows.quant ?? []);
+    await this.appendCheckpoints(rows.checkpoints ?? []);
+  }
+
+  async #append(name: TableName, records: readonly Record<string, unknown>[]): Promise<void> {
+    await this.dataset(name).append(tableOf(name, records));
   }
 
   /** One table with every part of `name` (an empty table of the right schema when there is none). */

@@ -1,18 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Batch } from "../data/batches.js";
 import type { ActivationSite, Transformer } from "../model/transformer.js";
+import type { TraceRow } from "../tables/index.js";
 import { frobeniusNorm, maxMedianRatio, outlierDimensions, rmsKurtosis, spectralNorm, std, type OutlierCriterion } from "./metrics.js";
 import { SiteStats } from "./site-stats.js";
-
-/** One measurement in long format: the shape of the outlier-trace table. `layer` is -1 for whole-model values. */
-export interface TraceRow {
-  readonly run: string;
-  readonly step: number;
-  readonly layer: number;
-  readonly site: string;
-  readonly metric: string;
-  readonly value: number;
-}
 
 export interface MeasureOptions extends Partial<OutlierCriterion> {
   /** LLM.int8()'s absolute outlier magnitude; 6.0 in the paper. */

@@ -1,7 +1,8 @@
 import type { Batch } from "../data/batches.js";
 import { evalBatches } from "../data/batches.js";
 import type { StepHook, Trainer } from "../train/trainer.js";
-import { measureOutliers, type MeasureOptions, type TraceRow } from "./measure.js";
+import type { TraceRow } from "../tables/index.js";
+import { measureOutliers, type MeasureOptions } from "./measure.js";
 
 export interface TrackerOptions extends MeasureOptions {
   /** Measure every this many steps (and at step 0 when {@link OutlierTracker.measureNow} is called). */

@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ArrowDataset } from "../../src/store/dataset.js";
+import { ArrowDataset } from "../../src/store/arrow-dataset.js";
 import { ResultsStore } from "../../src/store/results.js";
 import { tableOf } from "../../src/store/schemas.js";
 import { filterRows, frame, groupSummary, pivot, summarizeBy, toArrow, where } from "../../src/store/query.js";
