@@ -44,6 +44,6 @@ export * from "./widgets/index.js";
 export { displaySymbol, isDisplayable, type Displayable, type MimeBundle } from "./display.js";
 export { checkClose, checkArray, checkChoice, checkSummary, type CheckResult } from "./classroom/check.js";
 export * from "./store/index.js";
-export { display, updateDisplay, clearOutput, toMimeBundle, type DisplayOptions } from "./jupyter/display.js";
+export { display, updateDisplay, clearOutput, toMimeBundle, type DisplayOptions } from "./jupyter/output.js";
 export { Widget, widgetState as widgetModelState, type WidgetSpec } from "./jupyter/widget.js";
 export { commManager, type Comm, type CommTransport } from "./jupyter/comm.js";
