@@ -13,7 +13,8 @@ export { CharTokenizer } from "./data/tokenizer.js";
 export { generateCorpus, splitCorpus, type CorpusOptions, type CorpusSplit } from "./data/corpus.js";
 export { arithmeticProblem, arithmeticSet, MODULUS } from "./data/synthetic.js";
 export { BatchSampler, evalBatches, type Batch } from "./data/batches.js";
-export { builtinDataset, type Dataset } from "./data/dataset.js";
+export { builtinDataset } from "./data/builtin.js";
+export type { Dataset } from "./data/dataset.js";
 export { Rng } from "./data/rng.js";
 
 export { CONFIGS, parameterCount, validateConfig, type ConfigName, type TransformerConfig } from "./model/config.js";

@@ -34,7 +34,7 @@ const common = {
 
 const amd = await build({
   ...common,
-  entryPoints: [join(here, "src/index.ts")],
+  entryPoints: [join(here, "browser/index.ts")],
   format: "cjs",
   external: ["@jupyter-widgets/base"],
 });
@@ -48,7 +48,7 @@ const wrapped =
   `\nreturn module.exports;});\n`;
 writeFileSync(join(out, "quantscope-widgets.js"), wrapped);
 
-const esm = await build({ ...common, entryPoints: [join(here, "src/esm.ts")], format: "esm" });
+const esm = await build({ ...common, entryPoints: [join(here, "browser/esm.ts")], format: "esm" });
 writeFileSync(join(out, "quantscope-widgets.esm.js"), esm.outputFiles[0].text);
 
 copyFileSync(require.resolve("requirejs/require.js"), join(out, "require.js"));

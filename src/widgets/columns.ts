@@ -1,6 +1,6 @@
 /**
  * Plain-JS views of Arrow columns, shared by the kernel side (static fallbacks) and the browser
- * bundle (widgets/src): no Node imports, only apache-arrow's `Table` type.
+ * bundle (widgets/browser): no Node imports, only apache-arrow's `Table` type.
  */
 import type { Table } from "apache-arrow";
 
