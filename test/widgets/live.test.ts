@@ -193,7 +193,7 @@ test("DegradationCurve: a metric picked in the browser reaches the kernel-side m
   const r = await run(`
 const results = tableFromArrays({
   run: ["a", "a", "b", "b", "a", "a", "b", "b"],
-  bits: Int32Array.from([4, 8, 4, 8, 4, 8, 4, 8]),
+  scheme: ["W4", "W8", "W4", "W8", "W4", "W8", "W4", "W8"],
   metric: ["loss", "loss", "loss", "loss", "accuracy", "accuracy", "accuracy", "accuracy"],
   value: Float64Array.from([3, 2, 4, 2, 0.5, 0.8, 0.4, 0.8]),
   degradation_pct: Float64Array.from([50, 0, 100, 0, 37.5, 0, 50, 0]),
