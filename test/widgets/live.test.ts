@@ -179,7 +179,10 @@ console.log("trained", result.status, mon.points.length, mon.sends);
   const status = await page.textContent(".qs-training-monitor .qs-status");
   assert.match(status ?? "", new RegExp(`step ${STEPS} / ${STEPS}.*done`));
   const times: number[] = await page.evaluate(() => (window as any).__updates);
-  assert.ok(times.length >= 3 && times.length < STEPS, `${times.length} updates for ${STEPS} steps`);
+  // At most one update per step plus the final one. Whether the throttle also drops some depends on
+  // how fast this machine trains (steps slower than 100 ms all go out), so the rate is asserted
+  // per second below, and the dropping itself in monitor.test.ts with a fake clock.
+  assert.ok(times.length >= 3 && times.length <= STEPS + 1, `${times.length} updates for ${STEPS} steps`);
   for (let i = 0; i < times.length; i++) {
     const inOneSecond = times.filter((t) => t >= times[i] && t < times[i] + 1000).length;
     assert.ok(inOneSecond <= 11, `${inOneSecond} updates within 1 s`);
