@@ -6,11 +6,12 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PACKAGE_JSON, packageRoot } from "../src/package-root.js";
 import type { BenchRow } from "./types.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const root = packageRoot();
 
 function quantile(sorted: number[], q: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
@@ -20,7 +21,7 @@ function quantile(sorted: number[], q: number): number {
 /** Median and p95 execute round-trip of the quantscope kernel beside ipykernel's. */
 export async function benchKernel(iterations = 200): Promise<BenchRow[]> {
   const prefix = mkdtempSync(join(tmpdir(), "qs-bench-kernelspec-"));
-  execFileSync(process.execPath, [join(root, "dist/src/cli/main.js"), "kernel", "install", "--prefix", prefix]);
+  execFileSync(process.execPath, [join(root, PACKAGE_JSON.bin.quantscope), "kernel", "install", "--prefix", prefix]);
   const out = execFileSync("/usr/bin/python3", [join(root, "test/python/kernel_bench.py"), String(iterations)], {
     env: { ...process.env, JUPYTER_PATH: join(prefix, "share/jupyter") },
     encoding: "utf8",

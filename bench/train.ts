@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { selectBackend, type BackendName } from "../src/backend/select.js";
-import { builtinDataset } from "../src/data/dataset.js";
+import { builtinDataset } from "../src/data/builtin.js";
 import { CONFIGS, type ConfigName } from "../src/model/config.js";
 import { Transformer } from "../src/model/transformer.js";
 import { Trainer } from "../src/train/trainer.js";

@@ -1,10 +1,10 @@
 import { createRequire } from "node:module";
-import { dirname, join, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, sep } from "node:path";
+import { PACKAGE_JSON, packageRoot } from "../src/package-root.js";
 
 /** Root of the quantscope package this kernel runs from (…/quantscope). */
-export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const LIBRARY_ENTRY = join(PACKAGE_ROOT, "dist", "src", "index.js");
+const PACKAGE_ROOT = packageRoot();
+const LIBRARY_ENTRY = join(PACKAGE_ROOT, PACKAGE_JSON.main);
 
 const require = createRequire(import.meta.url);
 type TS = typeof import("@tslab/typescript-for-tslab");

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { PACKAGE_ROOT } from "./executor.js";
+import { PACKAGE_JSON, packageRoot } from "../src/package-root.js";
 
 export type InstallTarget = { kind: "user" } | { kind: "prefix"; prefix: string } | { kind: "sys-prefix" };
 
@@ -27,10 +27,10 @@ export function kernelsDir(target: InstallTarget): string {
   }
 }
 
-/** The kernel.json contents: this node and this package's CLI, so the kernel runs from its own install. */
+/** The kernel.json contents: this node and this package's `quantscope` command, so the kernel runs from its own install. */
 export function kernelSpec(displayName = "TypeScript (quantscope)"): Record<string, unknown> {
   return {
-    argv: [process.execPath, join(PACKAGE_ROOT, "dist", "src", "cli", "main.js"), "kernel", "-f", "{connection_file}"],
+    argv: [process.execPath, join(packageRoot(), PACKAGE_JSON.bin.quantscope), "kernel", "-f", "{connection_file}"],
     display_name: displayName,
     language: "typescript",
     interrupt_mode: "signal",

@@ -13,7 +13,8 @@ export { CharTokenizer } from "./data/tokenizer.js";
 export { generateCorpus, splitCorpus, type CorpusOptions, type CorpusSplit } from "./data/corpus.js";
 export { arithmeticProblem, arithmeticSet, MODULUS } from "./data/synthetic.js";
 export { BatchSampler, evalBatches, type Batch } from "./data/batches.js";
-export { builtinDataset, type Dataset } from "./data/dataset.js";
+export { builtinDataset } from "./data/builtin.js";
+export type { Dataset } from "./data/dataset.js";
 export { Rng } from "./data/rng.js";
 
 export { CONFIGS, parameterCount, validateConfig, type ConfigName, type TransformerConfig } from "./model/config.js";
@@ -45,6 +46,6 @@ export { displaySymbol, isDisplayable, type Displayable, type MimeBundle } from 
 export { checkClose, checkArray, checkChoice, checkSummary, type CheckResult } from "./classroom/check.js";
 export { TABLES, SCHEMA_VERSION, type TableName, type RunRow, type MetricRow, type TraceRow, type QuantRow, type CheckpointRow } from "./tables/index.js";
 export * from "./store/index.js";
-export { display, updateDisplay, clearOutput, toMimeBundle, type DisplayOptions } from "./jupyter/display.js";
+export { display, updateDisplay, clearOutput, toMimeBundle, type DisplayOptions } from "./jupyter/output.js";
 export { Widget, widgetState as widgetModelState, type WidgetSpec } from "./jupyter/widget.js";
 export { commManager, type Comm, type CommTransport } from "./jupyter/comm.js";

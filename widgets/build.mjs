@@ -4,10 +4,9 @@
 //   quantscope-widgets.esm.js  self-contained ES module (anywidget `export default {render}`).
 //   require.js, embed-amd.js   copies of requirejs and @jupyter-widgets/html-manager's embedder, so
 //                              pages and exported HTML render with no CDN.
-//   libembed-amd.js, jlservices.js  html-manager without auto-render + @jupyterlab/services, for the
-//                              live page widgets/live/index.html.
+// The live test page (test/widgets/live/) assembles its own extra scripts when its test runs.
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,7 +15,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
 const require = createRequire(join(root, "package.json"));
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+// Emptied first, so a file this script no longer writes does not linger (and ship) from an older build.
 const out = join(here, "dist");
+rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
 const common = {
@@ -34,7 +35,7 @@ const common = {
 
 const amd = await build({
   ...common,
-  entryPoints: [join(here, "src/index.ts")],
+  entryPoints: [join(here, "browser/index.ts")],
   format: "cjs",
   external: ["@jupyter-widgets/base"],
 });
@@ -48,38 +49,18 @@ const wrapped =
   `\nreturn module.exports;});\n`;
 writeFileSync(join(out, "quantscope-widgets.js"), wrapped);
 
-const esm = await build({ ...common, entryPoints: [join(here, "src/esm.ts")], format: "esm" });
+const esm = await build({ ...common, entryPoints: [join(here, "browser/esm.ts")], format: "esm" });
 writeFileSync(join(out, "quantscope-widgets.esm.js"), esm.outputFiles[0].text);
 
 copyFileSync(require.resolve("requirejs/require.js"), join(out, "require.js"));
 const hmDist = join(dirname(require.resolve("@jupyter-widgets/html-manager/package.json")), "dist");
 copyFileSync(join(hmDist, "embed-amd.js"), join(out, "embed-amd.js"));
-// Same modules without the auto-render: for the live page (widgets/live/), which makes its own manager.
-copyFileSync(join(hmDist, "libembed-amd.js"), join(out, "libembed-amd.js"));
-
-// @jupyterlab/services for the live page, as a global `jlservices`.
-await build({
-  ...common,
-  write: true,
-  entryPoints: [join(here, "live/services.js")],
-  format: "iife",
-  globalName: "jlservices",
-  outfile: join(out, "jlservices.js"),
-  define: { ...common.define, "process.env.NODE_ENV": '"production"' },
-});
-// anywidget's front end (an AMD module, devDependency) so pages here can also render anywidget-mode
-// widgets; JupyterLab / VS Code bring their own.
-try {
-  copyFileSync(require.resolve("anywidget"), join(out, "anywidget.js"));
-} catch {
-  /* optional */
-}
 writeFileSync(join(out, "version.json"), JSON.stringify({ name: "quantscope-widgets", version: pkg.version }) + "\n");
 
 const kb = (f) => `${(statSync(join(out, f)).size / 1024).toFixed(0)} kB`;
 if (!process.env.QS_WIDGETS_QUIET) {
   console.log(
     `widgets/dist: quantscope-widgets.js ${kb("quantscope-widgets.js")}, ` +
-      `quantscope-widgets.esm.js ${kb("quantscope-widgets.esm.js")}, embed-amd.js ${kb("embed-amd.js")}, require.js ${kb("require.js")}, jlservices.js ${kb("jlservices.js")}`,
+      `quantscope-widgets.esm.js ${kb("quantscope-widgets.esm.js")}, embed-amd.js ${kb("embed-amd.js")}, require.js ${kb("require.js")}`,
   );
 }

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { packageRoot } from "../package-root.js";
 
 /** The tfjs backends quantscope knows, in the order it tries them. */
 export const BACKEND_ORDER = ["tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"] as const;
@@ -64,7 +65,7 @@ function probeGpuAdapter(timeoutMs: number): { ok: boolean; reason: string } {
       process.stdout.write(a ? "adapter " + (a.info?.description || a.info?.vendor || "found") : "none");
       process.exit(0);
     }, (e) => { process.stdout.write("error " + e.message); process.exit(0); });`;
-  const res = spawnSync(process.execPath, ["-e", script], { timeout: timeoutMs, encoding: "utf8", cwd: new URL("../../..", import.meta.url).pathname });
+  const res = spawnSync(process.execPath, ["-e", script], { timeout: timeoutMs, encoding: "utf8", cwd: packageRoot() });
   if (res.error || res.signal) return { ok: false, reason: `no GPU adapter answered within ${timeoutMs} ms` };
   const out = res.stdout.trim();
   if (out.startsWith("adapter")) return { ok: true, reason: out };

@@ -1,6 +1,6 @@
 import { evalBatches } from "../data/batches.js";
 import type { Dataset } from "../data/dataset.js";
-import { builtinDataset } from "../data/dataset.js";
+import { builtinDataset } from "../data/builtin.js";
 import type { TransformerConfig } from "../model/config.js";
 import { Transformer } from "../model/transformer.js";
 import { calibrate, calibrateOptionsFor } from "../quantize/calibrate.js";

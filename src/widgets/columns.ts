@@ -1,8 +1,14 @@
 /**
  * Plain-JS views of Arrow columns, shared by the kernel side (static fallbacks) and the browser
- * bundle (widgets/src): no Node imports, only apache-arrow's `Table` type.
+ * bundle (widgets/browser): no Node imports, only apache-arrow's `Table` type.
  */
 import type { Table } from "apache-arrow";
+
+/**
+ * DegradationCurve's x column when none is chosen: `scheme`, which every row of the quant table
+ * has (its `weight_bits` and `activation_bits` are null for float schemes).
+ */
+export const DEFAULT_CURVE_X = "scheme";
 
 export function hasColumn(t: Table, name: string): boolean {
   return t.schema.fields.some((f) => f.name === name);

@@ -56,7 +56,7 @@ export function seriesColumns(series: string | string[]): string[] {
   return (Array.isArray(series) ? series : series.split(",")).map((s) => s.trim()).filter(Boolean);
 }
 
-/** One line per series value, sorted by x, for the selected metric. Mirrors widgets/src/degradation.ts. */
+/** One line per series value, sorted by x, for the selected metric. Mirrors widgets/browser/degradation.ts. */
 export function degradationLines(t: Table, sel: CurveSelection): { lines: Line[]; categorical: boolean } {
   const metric = strs(t, "metric");
   const xRaw = values(t, sel.x) ?? new Array(t.numRows).fill(null);

@@ -5,7 +5,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { packageRoot } from "../package-root.js";
 import type { WidgetSpecLike } from "./spec.js";
 import { esc } from "./svg.js";
 
@@ -97,11 +97,9 @@ ${views}
 
 /** widgets/dist of this package (built by `npm run build`). */
 export function widgetsDist(): string {
-  for (const rel of ["../../../widgets/dist", "../../widgets/dist"]) {
-    const p = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(join(p, "quantscope-widgets.js"))) return p;
-  }
-  throw new Error("widgets/dist/quantscope-widgets.js not found: run `npm run build`");
+  const dist = join(packageRoot(), "widgets", "dist");
+  if (!existsSync(join(dist, "quantscope-widgets.js"))) throw new Error(`${dist}/quantscope-widgets.js not found: run \`npm run build\``);
+  return dist;
 }
 
 export const EMBED_ASSETS = ["require.js", "embed-amd.js", "quantscope-widgets.js"] as const;

@@ -7,24 +7,12 @@
  *   anywidget front end installed. `_esm` is a ~200-byte shim that imports the ES-module bundle
  *   by URL, so the multi-MB bundle never sits in a widget's saved state.
  */
-import { readFileSync } from "node:fs";
+import { QUANTSCOPE_VERSION } from "../package-root.js";
 
 export const MODULE_NAME = "quantscope-widgets";
 
-function readVersion(): string {
-  for (const rel of ["../../../package.json", "../../package.json"]) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "quantscope" && pkg.version) return pkg.version;
-    } catch {
-      /* try the next layout */
-    }
-  }
-  return "0.0.0";
-}
-
 /** = package.json version; the AMD bundle reports the same number. */
-export const MODULE_VERSION: string = readVersion();
+export const MODULE_VERSION: string = QUANTSCOPE_VERSION;
 
 /** Same shape as src/jupyter/widget.ts's WidgetSpec. */
 export interface WidgetSpecLike {

@@ -3,7 +3,7 @@
  * widgets.ts only wire these to comms; tests and the HTML embedder use them directly.
  */
 import { tableFromArrays, type Table } from "apache-arrow";
-import { columnNames, hasColumn, strs, unique, values } from "./columns.js";
+import { columnNames, DEFAULT_CURVE_X, hasColumn, strs, unique, values } from "./columns.js";
 import { degradationLines, heatmapMatrix, outlierPanels, seriesColumns, toIPC } from "./data.js";
 import { esc, heatmapSVG, htmlTable, lineChartSVG, type Line } from "./svg.js";
 
@@ -12,7 +12,7 @@ export type State = Record<string, unknown>;
 // ---------------------------------------------------------------- DegradationCurve
 
 export interface DegradationCurveOptions {
-  /** x-axis column: "bits" (default), "scheme", "granularity" or any recipe column. */
+  /** x-axis column: "scheme" (default), "weight_bits", "activation_bits", "granularity" or any recipe column. */
   x?: string;
   /** Column(s) whose values make one line each: "run" (default), a recipe column, "model_size"… */
   series?: string | string[];
@@ -30,7 +30,7 @@ export function degradationState(table: Table, o: DegradationCurveOptions = {}):
   const series = o.series ?? (hasColumn(table, "run") ? "run" : columnNames(table)[0] ?? "");
   return {
     data: toIPC(table),
-    x: o.x ?? "bits",
+    x: o.x ?? DEFAULT_CURVE_X,
     series: Array.isArray(series) ? series.join(",") : series,
     metric: o.metric ?? metrics[0] ?? "",
     y: o.y ?? "degradation_pct",

@@ -47,7 +47,7 @@ export interface DegradationCurveState extends State {
 }
 
 /**
- * Degradation % (or the raw metric) against bits / scheme / a recipe column, one line per
+ * Degradation % (or the raw metric) against scheme / bit width / a recipe column, one line per
  * series. The metric, y quantity, x column and axis scales can be changed in the browser; the
  * change is synced back, so `curve.metric` reads what the user picked.
  */
@@ -314,12 +314,12 @@ export class TableView extends QuantscopeWidget<TableViewState> {
 // ------------------------------------------------------------------ one-liners
 
 /**
- * `degradationCurve(results)` as the last line of a cell shows degradation % against bits, one
- * line per run. `results` is any Arrow table with columns run, scheme, bits, granularity, metric,
- * value, degradation_pct (+ recipe columns).
+ * `degradationCurve(results)` as the last line of a cell shows degradation % against scheme, one
+ * line per run. `results` is any Arrow table with the quant table's columns (run, recipe_label,
+ * scheme, weight_bits, activation_bits, granularity, metric, value, degradation_pct).
  *
  * @example
- * degradationCurve(results, { series: "weight_decay", x: "bits", metric: "loss", yScale: "log" })
+ * degradationCurve(results, { x: "weight_bits", series: "recipe_label", metric: "loss", yScale: "log" })
  */
 export function degradationCurve(table: Table, opts: DegradationCurveOptions = {}): DegradationCurve {
   return new DegradationCurve(table, opts);

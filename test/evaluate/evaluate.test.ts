@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { evalBatches } from "../../src/data/batches.js";
-import { builtinDataset } from "../../src/data/dataset.js";
+import { builtinDataset } from "../../src/data/builtin.js";
 import { CONFIGS } from "../../src/model/config.js";
 import { floatLinear } from "../../src/model/linear.js";
 import { Transformer } from "../../src/model/transformer.js";

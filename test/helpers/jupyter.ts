@@ -2,8 +2,8 @@ import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { installKernelSpec } from "../../kernel/install.js";
+import { pythonScript } from "./python.js";
 
 /** Debian's Python, which has Jupyter (pyenv's `python3` on PATH does not). */
 export const JUPYTER_PYTHON = process.env.QUANTSCOPE_JUPYTER_PYTHON ?? "/usr/bin/python3";
@@ -23,8 +23,7 @@ export function tempKernelPath(): string {
 }
 
 export function pythonTest(name: string, args: string[] = [], env: Record<string, string> = {}, timeoutMs = 300_000): SpawnSyncReturns<string> {
-  const script = fileURLToPath(new URL(`../../../test/python/${name}`, import.meta.url));
-  return spawnSync(JUPYTER_PYTHON, ["-Xfrozen_modules=off", script, ...args], {
+  return spawnSync(JUPYTER_PYTHON, ["-Xfrozen_modules=off", pythonScript(name), ...args], {
     encoding: "utf8",
     timeout: timeoutMs,
     cwd: mkdtempSync(join(tmpdir(), "qs-cwd-")),

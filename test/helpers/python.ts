@@ -1,12 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { ROOT } from "./package.js";
 
 /** The Python that has torch here: pyenv's `python3` on PATH (Debian's /usr/bin/python3 has Jupyter, not torch). */
 export const PYTHON = process.env.QUANTSCOPE_PYTHON ?? "python3";
 
-/** Absolute path of a script in test/python (tests run from dist/test, the scripts stay in the source tree). */
+/** Absolute path of a script in test/python. */
 export function pythonScript(name: string): string {
-  return fileURLToPath(new URL(`../../../test/python/${name}`, import.meta.url));
+  return join(ROOT, "test", "python", name);
 }
 
 /** Runs a Python script with a JSON request on stdin and parses its JSON answer. */

@@ -8,23 +8,22 @@ import assert from "node:assert/strict";
 import { spawnSync, execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { pythonScript } from "../helpers/python.js";
+import { CLI } from "../helpers/package.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const bin = join(root, "dist/src/cli/main.js");
 const PY = "/usr/bin/python3";
 const havePython = existsSync(PY) && spawnSync(PY, ["-c", "import jupyter_client, jupyter_kernel_test"]).status === 0;
 let jupyterPath = "";
 
 before(() => {
   const prefix = mkdtempSync(join(tmpdir(), "qs-kernelspec-"));
-  execFileSync(process.execPath, [bin, "kernel", "install", "--prefix", prefix]);
+  execFileSync(process.execPath, [CLI, "kernel", "install", "--prefix", prefix]);
   jupyterPath = join(prefix, "share/jupyter");
 });
 
 function runSuite(script: string, timeoutMs: number): string {
-  const r = spawnSync(PY, [join(root, "test/python", script)], {
+  const r = spawnSync(PY, [pythonScript(script)], {
     env: { ...process.env, JUPYTER_PATH: jupyterPath },
     encoding: "utf8",
     timeout: timeoutMs,
@@ -39,7 +38,8 @@ test("kernel install writes a kernelspec with absolute node and our bin", () => 
   const spec = JSON.parse(readFileSync(join(jupyterPath, "kernels/quantscope/kernel.json"), "utf8"));
   assert.equal(spec.display_name, "TypeScript (quantscope)");
   assert.equal(spec.argv[0], process.execPath);
-  assert.equal(spec.argv[1], bin);
+  assert.equal(spec.argv[1], CLI);
+  assert.ok(existsSync(CLI), `${CLI} exists`);
   assert.deepEqual(spec.argv.slice(2), ["kernel", "-f", "{connection_file}"]);
 });
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import "../../src/ops/gradients.js";
 import { BatchSampler } from "../../src/data/batches.js";
-import { builtinDataset } from "../../src/data/dataset.js";
+import { builtinDataset } from "../../src/data/builtin.js";
 import { paramKind } from "../../src/model/params.js";
 import { Transformer } from "../../src/model/transformer.js";
 import { AdamW } from "../../src/train/adamw.js";

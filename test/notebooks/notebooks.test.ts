@@ -3,11 +3,11 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { jupyterMissing, pythonTest } from "../helpers/jupyter.js";
+import { ROOT } from "../helpers/package.js";
 
 const missing = jupyterMissing();
-const notebook = (name: string) => fileURLToPath(new URL(`../../../notebooks/${name}`, import.meta.url));
+const notebook = (name: string) => join(ROOT, "notebooks", name);
 
 interface Output { output_type: string; text?: string | string[]; data?: Record<string, unknown> }
 interface Notebook { cells: { cell_type: string; outputs?: Output[] }[]; metadata: { widgets?: Record<string, { state: Record<string, { model_name: string }> }> } }

@@ -3,16 +3,14 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { ResultsStore } from "../../src/store/results.js";
+import { CLI } from "../helpers/package.js";
 import { checkOfflineReport, haveChromium } from "../widgets/browser.js";
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 test("quantscope demo (ci preset) prints its summary and writes Arrow tables and an offline report that renders", { timeout: 300_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), "qs-demo-"));
-  const r = spawnSync(process.execPath, [join(root, "dist/src/cli/main.js"), "demo", "--preset", "ci", "--out", out], { encoding: "utf8", timeout: 280_000, env: { ...process.env, QUANTSCOPE_DEBUG: "1" } });
+  const r = spawnSync(process.execPath, [CLI, "demo", "--preset", "ci", "--out", out], { encoding: "utf8", timeout: 280_000, env: { ...process.env, QUANTSCOPE_DEBUG: "1" } });
   assert.equal(r.status, 0, `demo failed:\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-3000)}`);
   assert.match(r.stdout, /What this run shows \(computed from the data above\)/);
   const report = join(out, "report.html");

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { notebookReport } from "../../src/report/notebook-report.js";
+import { notebookReport } from "../../cli/report.js";
 import { jupyterMissing } from "../helpers/jupyter.js";
 import { checkOfflineReport, haveChromium } from "../widgets/browser.js";
 

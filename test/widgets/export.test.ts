@@ -15,8 +15,9 @@ import { degradationFallback, degradationState } from "../../src/widgets/state.j
 import { blockOthers, haveChromium, launch, serve, toLocalServer } from "./browser.js";
 import { SYSTEM_PYTHON } from "./jupyter.js";
 import { BITS, quantResults, RUNS } from "./fixtures.js";
+import { CLI, ROOT } from "../helpers/package.js";
 
-const ARTIFACTS = join(process.cwd(), "test-artifacts");
+const ARTIFACTS = join(ROOT, "test-artifacts");
 
 function haveNbconvert(): boolean {
   try {
@@ -77,7 +78,7 @@ after(() => {
 function kernelPrefix(): string {
   const prefix = join(dir, "prefix");
   try {
-    execFileSync(process.execPath, [join(process.cwd(), "dist/src/cli/main.js"), "kernel", "install", "--prefix", prefix], { stdio: "pipe" });
+    execFileSync(process.execPath, [CLI, "kernel", "install", "--prefix", prefix], { stdio: "pipe" });
     return prefix;
   } catch (e) {
     return `!kernel install failed: ${(e as { stderr?: Buffer }).stderr?.toString().slice(0, 200)}`;
@@ -125,7 +126,7 @@ test("nbconvert HTML without widget state shows the inline SVG fallback", { skip
   try {
     assert.equal(await o.page.locator("svg.qs-static-chart .qs-series").count(), RUNS.length);
     assert.equal(await o.page.locator("svg.qs-static-chart polyline").count(), RUNS.length);
-    assert.equal(await o.page.locator("svg.qs-static-chart .qs-xtitle").textContent(), "bits");
+    assert.equal(await o.page.locator("svg.qs-static-chart .qs-xtitle").textContent(), "scheme");
     assert.equal(await o.page.locator(".js-plotly-plot").count(), 0);
   } finally {
     await o.close();
@@ -136,7 +137,7 @@ test("the example notebook executed by nbconvert with our kernel exports working
   if (skip) return t.skip(skip);
   const prefix = kernelPrefix();
   if (prefix.startsWith("!")) return t.skip(prefix.slice(1));
-  copyFileSync(join(process.cwd(), "widgets/examples/widgets.ipynb"), join(dir, "example.ipynb"));
+  copyFileSync(join(ROOT, "widgets/examples/widgets.ipynb"), join(dir, "example.ipynb"));
   execFileSync(SYSTEM_PYTHON, [
     "-Xfrozen_modules=off", "-m", "nbconvert", "--execute", "--to", "html", "--ExecutePreprocessor.timeout=180",
     "--HTMLExporter.require_js_url=require.js", "--HTMLExporter.widget_renderer_url=embed-amd.js", "example.ipynb",

@@ -5,16 +5,16 @@ import { heatmapTable } from "../../src/widgets/data.js";
 export const RUNS = ["baseline", "wd0.1", "bf16"];
 export const BITS = [3, 4, 6, 8, 16];
 
-/** run, scheme, bits, granularity, metric, value, degradation_pct, plus a recipe column. */
+/** run, scheme, weight_bits, granularity, metric, value, degradation_pct (the quant table's columns the widgets read), plus a recipe column. */
 export function quantResults(): Table {
-  const c: Record<string, unknown[]> = { run: [], scheme: [], bits: [], granularity: [], metric: [], value: [], degradation_pct: [], weight_decay: [] };
+  const c: Record<string, unknown[]> = { run: [], scheme: [], weight_bits: [], granularity: [], metric: [], value: [], degradation_pct: [], weight_decay: [] };
   RUNS.forEach((run, r) => {
     for (const metric of ["loss", "accuracy"]) {
       for (const bits of BITS) {
         const deg = bits >= 16 ? 0 : (r + 1) * 40 / 2 ** (bits - 2);
         c.run.push(run);
         c.scheme.push(bits >= 16 ? "none" : `int${bits}`);
-        c.bits.push(bits);
+        c.weight_bits.push(bits);
         c.granularity.push("per-channel");
         c.metric.push(metric);
         c.value.push(metric === "loss" ? 2 * (1 + deg / 100) : 0.8 * (1 - deg / 100));
@@ -26,7 +26,7 @@ export function quantResults(): Table {
   return tableFromArrays({
     run: c.run as string[],
     scheme: c.scheme as string[],
-    bits: Int32Array.from(c.bits as number[]),
+    weight_bits: Int32Array.from(c.weight_bits as number[]),
     granularity: c.granularity as string[],
     metric: c.metric as string[],
     value: Float64Array.from(c.value as number[]),

@@ -1,6 +1,6 @@
 /**
  * Live widgets end to end: Debian's jupyter-server runs the quantscope kernel; the page
- * widgets/live/index.html (@jupyterlab/services + an HTMLManager subclass) executes cells.
+ * test/widgets/live/index.html (@jupyterlab/services + an HTMLManager subclass) executes cells.
  * A cell trains a few steps with a TrainingMonitor and the chart grows while it runs, at most
  * ~10 updates a second; then the DegradationCurve metric is changed in the browser and the
  * kernel-side model reports the new value.
@@ -8,15 +8,16 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { build } from "esbuild";
 import type { Page } from "playwright-core";
+import { CLI, ROOT } from "../helpers/package.js";
 import { haveChromium, launch, serve } from "./browser.js";
 import { startJupyterServer, SYSTEM_PYTHON, type JupyterServer } from "./jupyter.js";
 
-const ROOT = process.cwd();
-const CLI = join(ROOT, "dist/src/cli/main.js");
 const ARTIFACTS = join(ROOT, "test-artifacts");
 const STEPS = 30;
 
@@ -42,6 +43,31 @@ function installKernel(prefix: string): [string, string] | string {
   return [share, kernels.includes("quantscope") ? "quantscope" : kernels[0]];
 }
 
+/**
+ * The live page in `dir` with the scripts only it needs beside it (so they stay out of the shipped
+ * widgets/dist): html-manager without auto-render, @jupyterlab/services as the global `jlservices`,
+ * and anywidget's AMD front end.
+ */
+async function assemblePage(dir: string): Promise<void> {
+  const page = join(ROOT, "test/widgets/live");
+  for (const f of ["index.html", "live.js"]) copyFileSync(join(page, f), join(dir, f));
+  const require = createRequire(join(ROOT, "package.json"));
+  copyFileSync(join(dirname(require.resolve("@jupyter-widgets/html-manager/package.json")), "dist", "libembed-amd.js"), join(dir, "libembed-amd.js"));
+  copyFileSync(require.resolve("anywidget"), join(dir, "anywidget.js"));
+  await build({
+    entryPoints: [join(page, "services.js")],
+    bundle: true,
+    platform: "browser",
+    target: "es2020",
+    format: "iife",
+    globalName: "jlservices",
+    outfile: join(dir, "jlservices.js"),
+    logLevel: "warning",
+    // Bundled UMD code must not register itself with the page's requirejs (as in widgets/build.mjs).
+    define: { define: "undefined", "process.env.NODE_ENV": '"production"' },
+  });
+}
+
 let skip: string | false = !haveChromium() ? "no chromium" : !haveJupyterServer() ? "no jupyter_server under /usr/bin/python3" : false;
 let prefix = "";
 let kernelName = "";
@@ -60,7 +86,9 @@ before(async () => {
   }
   kernelName = inst[1];
   jupyter = await startJupyterServer([inst[0]]);
-  const web = await serve({ "/": join(ROOT, "widgets") });
+  const pageDir = mkdtempSync(join(tmpdir(), "qs-live-page-"));
+  await assemblePage(pageDir);
+  const web = await serve({ "/live": pageDir, "/dist": join(ROOT, "widgets/dist") });
   webUrl = web.url;
   const browser = await launch();
   page = await browser.context.newPage();
@@ -69,6 +97,7 @@ before(async () => {
     await page.evaluate(() => (window as any).qs?.kernel?.shutdown()).catch(() => {});
     await browser.close();
     await web.close();
+    rmSync(pageDir, { recursive: true, force: true });
   };
   await page.goto(`${web.url}/live/index.html?server=${encodeURIComponent(jupyter.url)}&kernel=${kernelName}`);
   await page.evaluate(() => (window as any).qs.ready);
@@ -92,7 +121,7 @@ async function run(code: string): Promise<{ status: string; text: string }> {
 const PRELUDE = `
 import { tableFromArrays } from "apache-arrow";
 import { selectBackend } from "${ROOT}/dist/src/backend/select.js";
-import { builtinDataset } from "${ROOT}/dist/src/data/dataset.js";
+import { builtinDataset } from "${ROOT}/dist/src/data/builtin.js";
 import { CONFIGS } from "${ROOT}/dist/src/model/config.js";
 import { Transformer } from "${ROOT}/dist/src/model/transformer.js";
 import { Trainer } from "${ROOT}/dist/src/train/trainer.js";
@@ -150,7 +179,10 @@ console.log("trained", result.status, mon.points.length, mon.sends);
   const status = await page.textContent(".qs-training-monitor .qs-status");
   assert.match(status ?? "", new RegExp(`step ${STEPS} / ${STEPS}.*done`));
   const times: number[] = await page.evaluate(() => (window as any).__updates);
-  assert.ok(times.length >= 3 && times.length < STEPS, `${times.length} updates for ${STEPS} steps`);
+  // At most one update per step plus the final one. Whether the throttle also drops some depends on
+  // how fast this machine trains (steps slower than 100 ms all go out), so the rate is asserted
+  // per second below, and the dropping itself in monitor.test.ts with a fake clock.
+  assert.ok(times.length >= 3 && times.length <= STEPS + 1, `${times.length} updates for ${STEPS} steps`);
   for (let i = 0; i < times.length; i++) {
     const inOneSecond = times.filter((t) => t >= times[i] && t < times[i] + 1000).length;
     assert.ok(inOneSecond <= 11, `${inOneSecond} updates within 1 s`);
@@ -164,7 +196,7 @@ test("DegradationCurve: a metric picked in the browser reaches the kernel-side m
   const r = await run(`
 const results = tableFromArrays({
   run: ["a", "a", "b", "b", "a", "a", "b", "b"],
-  bits: Int32Array.from([4, 8, 4, 8, 4, 8, 4, 8]),
+  scheme: ["W4", "W8", "W4", "W8", "W4", "W8", "W4", "W8"],
   metric: ["loss", "loss", "loss", "loss", "accuracy", "accuracy", "accuracy", "accuracy"],
   value: Float64Array.from([3, 2, 4, 2, 0.5, 0.8, 0.4, 0.8]),
   degradation_pct: Float64Array.from([50, 0, 100, 0, 37.5, 0, 50, 0]),

@@ -10,6 +10,8 @@ import {
   tableFallback, tableState,
 } from "../../src/widgets/state.js";
 import { lineChartSVG } from "../../src/widgets/svg.js";
+import { DEFAULT_CURVE_X } from "../../src/widgets/columns.js";
+import { schemaOf } from "../../src/store/index.js";
 import { BITS, heatmap, outlierTraces, quantResults, RUNS, TRACE_STEPS, trainingMetrics } from "./fixtures.js";
 import { readFileSync } from "node:fs";
 
@@ -36,9 +38,9 @@ test("anywidget mode stores a tiny _esm shim, not the bundle", () => {
   assert.match(esmShim("/files/x.js"), /import\(new URL\("\/files\/x\.js", document\.baseURI\)\.href\)/);
 });
 
-test("degradation series: one line per run, sorted by bits, filtered by metric", () => {
+test("degradation series: one line per run, sorted by weight_bits, filtered by metric", () => {
   const t = quantResults();
-  const { lines, categorical } = degradationLines(t, { x: "bits", series: "run", metric: "loss", y: "degradation_pct" });
+  const { lines, categorical } = degradationLines(t, { x: "weight_bits", series: "run", metric: "loss", y: "degradation_pct" });
   assert.equal(categorical, false);
   assert.deepEqual(lines.map((l) => l.name), RUNS);
   for (const l of lines) assert.deepEqual(l.x, BITS);
@@ -46,6 +48,13 @@ test("degradation series: one line per run, sorted by bits, filtered by metric",
   const byScheme = degradationLines(t, { x: "scheme", series: ["run", "weight_decay"], metric: "accuracy", y: "value" });
   assert.equal(byScheme.categorical, true);
   assert.equal(byScheme.lines[1].name, "wd0.1 / 0.1");
+});
+
+test("DegradationCurve's default x is a column of the quant table, non-null in every row", () => {
+  const quant = schemaOf("quant").fields.find((f) => f.name === DEFAULT_CURVE_X);
+  assert.ok(quant, `the quant table has no column ${DEFAULT_CURVE_X}`);
+  assert.equal(quant.nullable, false);
+  assert.equal(degradationState(quantResults()).x, DEFAULT_CURVE_X);
 });
 
 test("state carries the table as Arrow IPC bytes, not JSON", () => {
@@ -69,7 +78,7 @@ test("fallback: DegradationCurve is inline SVG with one polyline per run and axi
   assert.doesNotMatch(html, /<script/i);
   assert.equal(polylines(html), RUNS.length);
   assert.equal((html.match(/<circle /g) ?? []).length, RUNS.length * BITS.length);
-  assert.match(html, /class="qs-xtitle">bits</);
+  assert.match(html, /class="qs-xtitle">scheme</);
   assert.match(html, /degradation of loss \(%\)/);
   assert.ok(html.length < 20_000, `fallback is ${html.length} bytes`);
 });

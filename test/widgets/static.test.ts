@@ -39,7 +39,7 @@ before(async () => {
   if (skip) return;
   dir = mkdtempSync(join(tmpdir(), "qs-static-"));
   writeEmbeddedPage(dir, [
-    snap("curve", "DegradationCurve", degradationState(quantResults(), { title: "int-N degradation" })),
+    snap("curve", "DegradationCurve", degradationState(quantResults(), { title: "int-N degradation", x: "weight_bits" })),
     snap("trace", "OutlierTrace", outlierState(outlierTraces(), { heatmap: heatmap() })),
     snap("monitor", "TrainingMonitor", monitorState(points, { total: 40, status: "done", title: "baseline" })),
     snap("table", "TableView", tableState(trainingMetrics(30), { pageSize: 10 })),
@@ -106,7 +106,7 @@ test("DegradationCurve: one trace per run, one point per bit width, axis titles,
   // the SVG the browser actually drew
   assert.equal(await page.locator('section[data-model-id="curve"] .scatterlayer .trace').count(), RUNS.length);
   assert.equal(await page.locator('section[data-model-id="curve"] .scatterlayer .point').count(), RUNS.length * BITS.length);
-  assert.deepEqual(await text('section[data-model-id="curve"] .xtitle'), ["bits"]);
+  assert.deepEqual(await text('section[data-model-id="curve"] .xtitle'), ["weight_bits"]);
   assert.deepEqual(await text('section[data-model-id="curve"] .ytitle'), ["degradation of loss (%)"]);
   assert.deepEqual(await text('section[data-model-id="curve"] .gtitle'), ["int-N degradation"]);
   const hover = await page.evaluate(() => (document.querySelector('section[data-model-id="curve"] .js-plotly-plot') as any).data[0].hovertemplate as string);

@@ -1,11 +1,11 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { selectBackend, type BackendName } from "../backend/select.js";
-import { EXPERIMENTS, type ExperimentName } from "../evaluate/presets.js";
-import { compareRecipes, formatStat, summarize } from "../evaluate/summary.js";
-import { runSweep } from "../evaluate/sweep.js";
-import { writeReport } from "../report/sweep-report.js";
-import { ResultsStore } from "../store/results.js";
+import { selectBackend, type BackendName } from "../src/backend/select.js";
+import { EXPERIMENTS, type ExperimentName } from "../src/evaluate/presets.js";
+import { compareRecipes, formatStat, summarize } from "../src/evaluate/summary.js";
+import { runSweep } from "../src/evaluate/sweep.js";
+import { writeReport } from "../src/report/sweep-report.js";
+import { ResultsStore } from "../src/store/results.js";
 import { StepProgress } from "./progress.js";
 
 const USAGE = `usage: quantscope demo [--preset ci|demo|full|gpu] [--out DIR] [--backend NAME]

@@ -43,7 +43,7 @@ export function decodeTable(v: unknown): Table | null {
 }
 
 // Column helpers are shared with the kernel side's static fallbacks.
-export { columnNames, hasColumn, nums, strs, unique, values } from "../../src/widgets/columns.js";
+export { columnNames, DEFAULT_CURVE_X, hasColumn, nums, strs, unique, values } from "../../src/widgets/columns.js";
 
 let styleInjected = false;
 const CSS = `
@@ -114,7 +114,7 @@ export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "
 
 export const PLOT_CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["sendDataToCloud"] };
 
-/** Plot into `div`, first time with newPlot, later with react (keeps zoom cheap). */
+/** Plot into `div`: Plotly.react draws an empty div and updates a drawn one in place. */
 export function draw(div: HTMLElement, data: unknown[], layout: Record<string, unknown>): void {
   Plotly.react(div, data, layout, PLOT_CONFIG);
 }

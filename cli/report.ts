@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
+import { parseArgs } from "node:util";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { installKernelSpec } from "../../kernel/install.js";
-import { copyWidgetAssets } from "../widgets/embed.js";
+import { installKernelSpec } from "../kernel/install.js";
+import { copyWidgetAssets } from "../src/widgets/embed.js";
 
 /** The Python that has nbclient and nbconvert: `QUANTSCOPE_JUPYTER_PYTHON`, else Debian's, else `python3`. */
 function jupyterPython(): string {
@@ -48,4 +49,16 @@ export function notebookReport(notebook: string, output: string): string {
   if (r.status !== 0) throw new Error(`running ${notebook} failed:\n${r.stderr.split("\n").filter((l) => !/frozen|PYDEVD|Debugg/.test(l)).slice(-25).join("\n")}`);
   copyWidgetAssets(dir);
   return out;
+}
+
+/** `quantscope report NOTEBOOK.ipynb [-o report.html]`. */
+export function runReport(args: string[]): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { output: { type: "string", short: "o" } } });
+  if (positionals.length !== 1) {
+    console.error("usage: quantscope report NOTEBOOK.ipynb [-o report.html]");
+    return 2;
+  }
+  const out = notebookReport(positionals[0]!, values.output ?? positionals[0]!.replace(/\.ipynb$/, "") + ".html");
+  console.log(`report: ${out}`);
+  return 0;
 }

@@ -9,20 +9,12 @@ async function main(): Promise<number> {
       return runDemo(args);
     }
     case "report": {
-      const { parseArgs } = await import("node:util");
-      const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { output: { type: "string", short: "o" } } });
-      if (positionals.length !== 1) {
-        console.error("usage: quantscope report NOTEBOOK.ipynb [-o report.html]");
-        return 2;
-      }
-      const { notebookReport } = await import("../report/notebook-report.js");
-      const out = notebookReport(positionals[0]!, values.output ?? positionals[0]!.replace(/\.ipynb$/, "") + ".html");
-      console.log(`report: ${out}`);
-      return 0;
+      const { runReport } = await import("./report.js");
+      return runReport(args);
     }
     case "kernel": {
-      const { runKernelCli } = await import("../../kernel/cli.js");
-      return runKernelCli(args);
+      const { runKernel } = await import("./kernel.js");
+      return runKernel(args);
     }
     case undefined:
     case "-h":

@@ -1,10 +1,10 @@
 /**
- * DegradationCurve: degradation % (or the raw metric value) against bits / scheme / a recipe
+ * DegradationCurve: degradation % (or the raw metric value) against scheme / bit width / a recipe
  * column, one line per series (recipe, run or model size). Metric, y quantity and axis scales
  * are selectable in the widget; selections are saved back to the kernel-side model.
  */
 import {
-  boundSelect, columnNames, decodeTable, draw, el, injectStyle, nums, PALETTE, purge, strs, unique, values,
+  boundSelect, columnNames, decodeTable, DEFAULT_CURVE_X, draw, el, injectStyle, nums, PALETTE, purge, strs, unique, values,
   type ModelLike, type Mounted,
 } from "./common.js";
 import type { Table } from "apache-arrow";
@@ -30,7 +30,7 @@ export function curveSeries(t: Table, model: ModelLike): { series: CurveSeries[]
   const names = columnNames(t);
   const metrics = names.includes("metric") ? strs(t, "metric") : new Array(t.numRows).fill("");
   const metric = String(model.get("metric") || metrics[0] || "");
-  const xName = String(model.get("x") || "bits");
+  const xName = String(model.get("x") || DEFAULT_CURVE_X);
   const xRaw = values(t, xName) ?? new Array(t.numRows).fill(null);
   const categorical = String(model.get("x_scale")) === "category" || xRaw.some((v) => typeof v === "string");
   const value = nums(t, "value");
@@ -71,7 +71,7 @@ export function renderDegradationCurve(model: ModelLike, host: HTMLElement): Mou
       return;
     }
     const { series, categorical, metric } = curveSeries(table, model);
-    const xName = String(model.get("x") || "bits");
+    const xName = String(model.get("x") || DEFAULT_CURVE_X);
     const yName = String(model.get("y") || "degradation_pct");
     const yTitle = yName === "value" ? `${metric || "metric"} (value)` : `degradation of ${metric || "metric"} (%)`;
     const traces = series.map((s, k) => ({
@@ -93,7 +93,7 @@ export function renderDegradationCurve(model: ModelLike, host: HTMLElement): Mou
       xaxis: {
         title: { text: xName },
         type: categorical ? "category" : xScale === "log" ? "log" : "linear",
-        ...(xName === "bits" && !categorical ? { dtick: xScale === "log" ? undefined : 1 } : {}),
+        ...(xName.endsWith("_bits") && !categorical ? { dtick: xScale === "log" ? undefined : 1 } : {}),
       },
       yaxis: { title: { text: yTitle }, type: String(model.get("y_scale")) === "log" ? "log" : "linear" },
       hovermode: "closest",

@@ -1,12 +1,12 @@
 import { parseArgs } from "node:util";
-import { installKernelSpec, type InstallTarget } from "./install.js";
+import { installKernelSpec, type InstallTarget } from "../kernel/install.js";
 
 const USAGE = `usage:
   quantscope kernel install [--user | --prefix PREFIX | --sys-prefix] [--name NAME] [--display-name TEXT]
   quantscope kernel -f CONNECTION_FILE`;
 
 /** `quantscope kernel …`: install the kernelspec, or run the kernel on a connection file. */
-export async function runKernelCli(args: string[]): Promise<number> {
+export async function runKernel(args: string[]): Promise<number> {
   if (args[0] === "install") {
     const { values } = parseArgs({ args: args.slice(1), options: { user: { type: "boolean" }, prefix: { type: "string" }, "sys-prefix": { type: "boolean" }, name: { type: "string" }, "display-name": { type: "string" } } });
     const chosen = [values.user, values.prefix !== undefined, values["sys-prefix"]].filter(Boolean).length;
@@ -24,7 +24,7 @@ export async function runKernelCli(args: string[]): Promise<number> {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  const { Kernel } = await import("./server.js");
+  const { Kernel } = await import("../kernel/server.js");
   await Kernel.fromFile(values.f).start();
   // The kernel runs until a shutdown request (or a signal from the Jupyter server) ends the process.
   return new Promise<number>(() => undefined);

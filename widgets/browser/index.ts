@@ -5,7 +5,7 @@
  */
 import { DOMWidgetModel, DOMWidgetView } from "@jupyter-widgets/base";
 import type { Mounted } from "./common.js";
-import { Plotly } from "./common.js";
+import { DEFAULT_CURVE_X, Plotly } from "./common.js";
 import { RENDERERS } from "./renderers.js";
 import { MODULE_NAME, MODULE_VERSION } from "./version.js";
 
@@ -64,7 +64,7 @@ function viewFor(kind: string) {
 }
 
 export const DegradationCurveModel = modelFor("DegradationCurve", {
-  x: "bits", series: "run", metric: "", y: "degradation_pct", y_scale: "linear", x_scale: "linear",
+  x: DEFAULT_CURVE_X, series: "run", metric: "", y: "degradation_pct", y_scale: "linear", x_scale: "linear",
 });
 export const DegradationCurveView = viewFor("DegradationCurve");
 export const OutlierTraceModel = modelFor("OutlierTrace", { heatmap: null, layer: "all", y_scale: "linear", metrics: [] });
