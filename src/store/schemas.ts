@@ -1,6 +1,8 @@
-import { createRequire } from "node:module";
 import { Int64, Schema, Struct, type Field, Table, TimestampMillisecond, makeData, RecordBatch, vectorFromArray, type DataType } from "apache-arrow";
+import { QUANTSCOPE_VERSION } from "../package-root.js";
 import { SCHEMA_VERSION, TABLE_DEFS, type TableName } from "../tables/index.js";
+
+export { QUANTSCOPE_VERSION };
 
 /*
  * The results tables' Arrow schemas, from their definitions in src/tables. Every table carries, in
@@ -8,9 +10,6 @@ import { SCHEMA_VERSION, TABLE_DEFS, type TableName } from "../tables/index.js";
  * any column change) and `quantscope.version` (the package version that wrote it), so a reader can
  * tell what it has.
  */
-
-const require = createRequire(import.meta.url);
-export const QUANTSCOPE_VERSION: string = (require("../../../package.json") as { version: string }).version;
 
 /** The Arrow schema of a results table, with its version metadata. */
 export function schemaOf(name: TableName): Schema {

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { evalBatches } from "../../src/data/batches.js";
-import { builtinDataset } from "../../src/data/dataset.js";
+import { builtinDataset } from "../../src/data/builtin.js";
 import { taskSet } from "../../src/evaluate/evaluate.js";
 import { quantizeAndEvaluate } from "../../src/evaluate/sweep.js";
 import { CONFIGS } from "../../src/model/config.js";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { builtinDataset } from "../../src/data/dataset.js";
+import { builtinDataset } from "../../src/data/builtin.js";
 import { CONFIGS } from "../../src/model/config.js";
 import { Transformer } from "../../src/model/transformer.js";
 import { DivergenceDetector } from "../../src/train/divergence.js";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { builtinDataset } from "../../src/data/dataset.js";
+import { builtinDataset } from "../../src/data/builtin.js";
 import { CONFIGS } from "../../src/model/config.js";
 import { readParams } from "../../src/model/params.js";
 import { Transformer } from "../../src/model/transformer.js";
