@@ -10,7 +10,7 @@
  *   `x̂ = rne(clamp(fl(x·r), −z, qmax − z)) · s` (which is `(q − z)·s` with `q = rne(·) + z`).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Granularity, QuantizeOptions } from "./int.js";
+import type { Granularity, QuantizeOptions } from "./int-format.js";
 import { codeRange, roundHalfEvenTensor } from "./rounding.js";
 
 /** Block statistics a quantizer needs: absmax (symmetric) or min/max including 0 (asymmetric), broadcastable to x. */

@@ -1,5 +1,5 @@
 /**
- * Quantization primitives and schemes (issue 3): integer storage (`int.ts`), FP8 emulation (`fp8.ts`),
+ * Quantization primitives and schemes: integer storage (`int.ts`), FP8 emulation (`fp8.ts`),
  * tfjs fake quantization (`fake.ts`), schemes as values (`schemes.ts`) and as the model's `LinearImpl`
  * (`linear.ts`), calibration, SmoothQuant, LLM.int8(), GPTQ, SQNR and byte accounting.
  */
