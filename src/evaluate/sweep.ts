@@ -3,9 +3,9 @@ import type { Dataset } from "../data/dataset.js";
 import { builtinDataset } from "../data/dataset.js";
 import type { TransformerConfig } from "../model/config.js";
 import { Transformer } from "../model/transformer.js";
-import { calibrate, calibrateOptionsFor } from "../quantize/calibrate.js";
+import { calibrate } from "../quantize/calibrate.js";
 import { schemeLinear } from "../quantize/linear.js";
-import { activationFormat, label, needsCalibration, weightFormat, type Scheme } from "../quantize/schemes.js";
+import { activationFormat, calibrateOptionsFor, label, needsCalibration, schemeId, weightFormat, type Scheme } from "../quantize/schemes.js";
 import { SqnrRecorder } from "../quantize/sqnr.js";
 import type { TraceRow } from "../track/measure.js";
 import { OutlierTracker } from "../track/tracker.js";
@@ -56,6 +56,9 @@ export interface MetricRow {
 export interface QuantRow {
   readonly run: string;
   readonly recipeLabel: string;
+  /** The scheme's stable id (`schemeId`, e.g. `"llm-int8/t6"`): match results on this. */
+  readonly schemeId: string;
+  /** The scheme's display label (`label`, e.g. `"LLM.int8() W8A8 t=6"`). */
   readonly scheme: string;
   readonly weightBits: number | null;
   readonly activationBits: number | null;
@@ -152,7 +155,7 @@ export async function quantizeAndEvaluate(
   for (const scheme of schemes) {
     const w = weightFormat(scheme);
     const a = activationFormat(scheme);
-    const base = { run, recipeLabel, scheme: label(scheme), weightBits: w?.bits ?? null, activationBits: a?.bits ?? null, granularity: granularityOf(scheme) };
+    const base = { run, recipeLabel, schemeId: schemeId(scheme), scheme: label(scheme), weightBits: w?.bits ?? null, activationBits: a?.bits ?? null, granularity: granularityOf(scheme) };
     const sqnr = new SqnrRecorder();
     const linear = schemeLinear(scheme, calib, { observe: sqnr.observe });
     const q: Evaluation = await evaluate(model, windows, { linear, task });

@@ -54,7 +54,7 @@ export class ResultsStore {
 
   async appendQuant(rows: readonly QuantRow[]): Promise<void> {
     await this.dataset("quant").append(tableOf("quant", rows.map((r) => ({
-      run: r.run, recipe_label: r.recipeLabel, scheme: r.scheme, weight_bits: r.weightBits, activation_bits: r.activationBits,
+      run: r.run, recipe_label: r.recipeLabel, scheme_id: r.schemeId, scheme: r.scheme, weight_bits: r.weightBits, activation_bits: r.activationBits,
       granularity: r.granularity, metric: r.metric, layer: r.layer, site: r.site, value: r.value, float_value: r.floatValue, degradation_pct: r.degradationPct,
     }))));
   }

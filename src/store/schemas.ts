@@ -14,7 +14,7 @@ import {
  * | `runs` | training run | run, recipe_label, seed, config{…}, recipe{…}, backend, status, steps, diverged_at, started_at, finished_at |
  * | `metrics` | training step | run, step, loss, lr, grad_norm, tokens_per_s |
  * | `traces` | measurement (long format) | run, step, layer, site, metric, value |
- * | `quant` | metric of a quantized model | run, recipe_label, scheme, weight_bits, activation_bits, granularity, metric, layer, site, value, float_value, degradation_pct |
+ * | `quant` | metric of a quantized model | run, recipe_label, scheme_id, scheme, weight_bits, activation_bits, granularity, metric, layer, site, value, float_value, degradation_pct |
  * | `checkpoints` | saved checkpoint | run, step, path, bytes, created_at |
  *
  * Repeated strings (run ids, sites, metric and scheme names) are dictionary-encoded; `layer` is −1
@@ -51,7 +51,7 @@ const FIELDS: Record<TableName, Field[]> = {
   metrics: [f("run", dict()), f("step", new Int64()), f("loss", new Float32()), f("lr", new Float64()), f("grad_norm", new Float32()), f("tokens_per_s", new Float32())],
   traces: [f("run", dict()), f("step", new Int64()), f("layer", new Int32()), f("site", dict()), f("metric", dict()), f("value", new Float64())],
   quant: [
-    f("run", dict()), f("recipe_label", dict()), f("scheme", dict()), f("weight_bits", new Int32(), true), f("activation_bits", new Int32(), true),
+    f("run", dict()), f("recipe_label", dict()), f("scheme_id", dict()), f("scheme", dict()), f("weight_bits", new Int32(), true), f("activation_bits", new Int32(), true),
     f("granularity", dict()), f("metric", dict()), f("layer", new Int32(), true), f("site", dict(), true), f("value", new Float64()),
     f("float_value", new Float64(), true), f("degradation_pct", new Float64(), true),
   ],

@@ -284,7 +284,7 @@ test("percentile calibration and clipped static W8A8", async () => {
 });
 
 test("calibrateOptionsFor asks for what the schemes need", async () => {
-  const { calibrateOptionsFor } = await import("../../src/quantize/calibrate.js");
+  const { calibrateOptionsFor } = await import("../../src/quantize/schemes.js");
   assert.deepEqual(calibrateOptionsFor(PAPER_SCHEMES), {});
   assert.deepEqual(calibrateOptionsFor([...PAPER_SCHEMES, { name: "gptq" }, { name: "w8a8-tensor", mode: "static", clipPercentile: 99.99 }]), { hessian: true, percentiles: [99.99] });
 });
