@@ -41,11 +41,17 @@ const DEFAULTS = { groupSize: 128, nGrid: 20, sampleTokens: 512 } as const;
 
 const format = (s: AwqScheme): WeightFormat => ({ bits: s.wBits ?? 4, symmetric: s.wSymmetric ?? false, granularity: "group", groupSize: s.groupSize ?? DEFAULTS.groupSize });
 
-/** AWQ's scales at exponent `ratio`: `s = max(x̄^ratio, 1e-4)`, divided by `sqrt(max(s)·min(s))` (float64, stored as float32). */
+/**
+ * AWQ's scales at exponent `ratio`: `s = max(x̄^ratio, 1e-4)`, divided by `sqrt(max(s)·min(s))`, each
+ * step rounded to float32 as the reference's float32 tensor ops round it.
+ */
 export function awqScales(xAbsMean: Float32Array, ratio: number): Float32Array {
-  const s = Array.from(xAbsMean, (m) => Math.max(m ** ratio, 1e-4));
-  const norm = Math.sqrt(Math.max(...s) * Math.min(...s));
-  return Float32Array.from(s, (v) => v / norm);
+  const f = Math.fround;
+  const s = Float32Array.from(xAbsMean, (m) => Math.max(f(m ** ratio), f(1e-4)));
+  let hi = -Infinity, lo = Infinity;
+  for (const v of s) (hi = Math.max(hi, v)), (lo = Math.min(lo, v));
+  const norm = f(Math.sqrt(f(hi * lo)));
+  return s.map((v) => v / norm);
 }
 
 /** The outcome of {@link awqSearch}. */
