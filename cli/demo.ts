@@ -4,6 +4,7 @@ import { selectBackend, type BackendName } from "../src/backend/select.js";
 import { EXPERIMENTS, type ExperimentName } from "../src/evaluate/presets.js";
 import { compareRecipes, formatStat, summarize } from "../src/evaluate/summary.js";
 import { runSweep } from "../src/evaluate/sweep.js";
+import { label, schemeId, type Scheme } from "../src/quantize/schemes.js";
 import { writeReport } from "../src/report/sweep-report.js";
 import { ResultsStore } from "../src/store/results.js";
 import { StepProgress } from "./progress.js";
@@ -15,7 +16,7 @@ defaults: trains both, tracks outliers, quantizes each model with the paper's sc
 summary, and writes Arrow tables and an HTML report to DIR (default ./quantscope-results/<preset>).`;
 
 /** Schemes shown in the printed summary (all are in the tables and the report). */
-const SUMMARY_SCHEMES = ["W8A8 per-tensor static", "W8A8 vector-wise", "LLM.int8() W8A8 t=6", "W4 g32"];
+const SUMMARY_SCHEMES: readonly Scheme[] = [{ name: "w8a8-tensor", mode: "static" }, { name: "w8a8-vector" }, { name: "llm-int8", threshold: 6 }, { name: "w4-group", groupSize: 32 }];
 
 export async function runDemo(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { preset: { type: "string", default: "demo" }, out: { type: "string" }, backend: { type: "string" }, help: { type: "boolean", short: "h" } } });
@@ -52,12 +53,12 @@ export async function runDemo(argv: string[]): Promise<number> {
     "max ‖x‖∞": formatStat(s.maxInfNorm, 1),
     "avg kurtosis": formatStat(s.avgKurtosis),
     "LN gain std": formatStat(s.lnGainStd, 3),
-    ...Object.fromEntries(SUMMARY_SCHEMES.filter((k) => s.lossDegradation[k]).map((k) => [`Δloss % ${k}`, formatStat(s.lossDegradation[k]!, 3)])),
+    ...Object.fromEntries(SUMMARY_SCHEMES.filter((k) => s.lossDegradation[schemeId(k)]).map((k) => [`Δloss % ${label(k)}`, formatStat(s.lossDegradation[schemeId(k)]!, 3)])),
   }));
   console.table(table);
   if (summary.length === 2) {
     console.log("\nWhat this run shows (computed from the data above):");
-    for (const line of compareRecipes(summary[0]!, summary[1]!, SUMMARY_SCHEMES)) console.log(`  - ${line}`);
+    for (const line of compareRecipes(summary[0]!, summary[1]!, SUMMARY_SCHEMES.map(schemeId))) console.log(`  - ${line}`);
   }
   const report = await writeReport(out, result, { title: `quantscope — paper comparison (${preset})` });
   console.log(`\nArrow tables: ${out}/{runs,metrics,traces,quant}/`);

@@ -67,7 +67,8 @@ degradationCurve(toArrow(where(quant, { metric: "loss" })), { x: "scheme", serie
 const summary = summarize(result);
 console.table(summary.map((s) => ({ recipe: s.recipe, seeds: s.seeds, "final loss": formatStat(s.finalLoss, 3), "max ‖x‖∞": formatStat(s.maxInfNorm, 1), "avg kurtosis": formatStat(s.avgKurtosis), "LN gain std": formatStat(s.lnGainStd, 3) })));
 const [unfriendly, friendly] = [summary.find((s) => s.recipe === "unfriendly")!, summary.find((s) => s.recipe === "friendly")!];
-const findings = compareRecipes(unfriendly, friendly, ["W8A8 per-tensor static", "W8A8 vector-wise", "LLM.int8() W8A8 t=6", "W4 g32"]);
+// Schemes are matched by their stable id (`schemeId`); findings print their labels.
+const findings = compareRecipes(unfriendly, friendly, ["w8a8-tensor/static", "w8a8-vector", "llm-int8/t6", "w4-group/g32"]);
 for (const f of findings) console.log("•", f);
 
 // %% [markdown]
@@ -80,7 +81,7 @@ for (const f of findings) console.log("•", f);
 
 // %%
 const biggerOutliers = unfriendly.maxInfNorm.mean > friendly.maxInfNorm.mean;
-const w8a8 = (s: typeof unfriendly) => s.lossDegradation["W8A8 per-tensor static"]!.mean;
+const w8a8 = (s: typeof unfriendly) => s.lossDegradation["w8a8-tensor/static"]!.mean;
 const moreDegradation = w8a8(unfriendly) > w8a8(friendly);
 console.log(`Unfriendly recipe has ${biggerOutliers ? "larger" : "smaller"} max activations (${formatStat(unfriendly.maxInfNorm, 1)} vs ${formatStat(friendly.maxInfNorm, 1)}),`);
 console.log(`and ${moreDegradation ? "more" : "less"} W8A8 per-tensor degradation (${w8a8(unfriendly).toFixed(3)}% vs ${w8a8(friendly).toFixed(3)}%).`);

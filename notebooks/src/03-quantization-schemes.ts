@@ -14,9 +14,16 @@
 // | LLM.int8() | vector-wise | per token, with input columns holding any value ≥ 6 kept in float |
 // | SmoothQuant | per-tensor, after migrating scale `s_j = max|X_j|^α / max|W_j|^(1−α)` from activations to weights | per-tensor static |
 // | FP8 E4M3 / E5M2 | scaled per tensor to the format's maximum (448 / 57344) | same |
+// | AWQ W4 g128 | group-wise 4-bit after scaling input row j by `s_j = mean|X_j|^α`, α searched on calibration tokens | float |
+// | W4A8 FP4/FP8 | FP4 E2M1 (±{0, 0.5, 1, 1.5, 2, 3, 4, 6}) scaled per output channel | FP8 E4M3, per tensor |
+//
+// The first thirteen are the paper comparison's (`PAPER_SCHEMES`); AWQ (Lin et al. 2023) and the
+// W4A8 floating-point setting of ZeroQuant-FP (Wu et al. 2023) come from neighbouring papers. Every
+// result row carries the scheme's stable id (`schemeId`, e.g. `w4-group/g32`) next to its label;
+// code matches on the id, the label is for reading.
 
 // %%
-import { selectBackend, builtinDataset, Transformer, Trainer, evalBatches, quantizeAndEvaluate, quantizedModelBytes, quantizeTensor, dequantize, PAPER_SCHEMES, label } from "quantscope";
+import { selectBackend, builtinDataset, Transformer, Trainer, evalBatches, quantizeAndEvaluate, quantizedModelBytes, quantizeTensor, dequantize, PAPER_SCHEMES, label, schemeId, type Scheme } from "quantscope";
 const backend = await selectBackend();
 console.log(`backend: ${backend.name}`);
 
@@ -43,12 +50,14 @@ console.log(`${trained.status} after ${trained.steps} steps, loss ${trained.loss
 // %%
 const windows = evalBatches(data.heldOut, 8, config.context, 4);
 const calibration = evalBatches(data.train, 8, config.context, 2);
-const rows = await quantizeAndEvaluate(model, "tour", "lr 1e-2", PAPER_SCHEMES, windows, calibration);
+const schemes: Scheme[] = [...PAPER_SCHEMES, { name: "awq" }, { name: "fp4" }];
+const rows = await quantizeAndEvaluate(model, "tour", "lr 1e-2", schemes, windows, calibration);
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-const errorTable = PAPER_SCHEMES.map(label).map((scheme) => {
-  const of = (metric: string) => rows.filter((r) => r.scheme === scheme && r.metric === metric);
+const errorTable = schemes.map((s) => {
+  const of = (metric: string) => rows.filter((r) => r.schemeId === schemeId(s) && r.metric === metric);
   return {
-    scheme,
+    id: schemeId(s),
+    scheme: label(s),
     "loss": of("loss")[0]!.value.toFixed(4),
     "Δloss %": of("loss")[0]!.degradationPct!.toFixed(3),
     "Δaccuracy %": of("accuracy")[0]!.degradationPct!.toFixed(3),
@@ -60,14 +69,14 @@ console.table(errorTable);
 
 // %% [markdown]
 // ## Size
-// Bytes are counted exactly from the integer storage each scheme implies: int8 codes, int4 codes
+// Bytes are counted exactly from the storage each scheme implies: int8 codes, int4 (and FP4) codes
 // packed two per byte, one float32 scale (and, for asymmetric formats, a zero point) per channel or
 // group. Embeddings, LayerNorms, biases and (by default) the output head stay float32.
 
 // %%
-const sizeTable = PAPER_SCHEMES.map((scheme) => {
+const sizeTable = schemes.map((scheme) => {
   const bytes = quantizedModelBytes(model.params, scheme);
-  return { scheme: label(scheme), "bytes": bytes.total, "float32 bytes": bytes.float32, "compression": bytes.compression.toFixed(2) + "x" };
+  return { id: schemeId(scheme), scheme: label(scheme), "bytes": bytes.total, "float32 bytes": bytes.float32, "compression": bytes.compression.toFixed(2) + "x" };
 });
 console.table(sizeTable);
 
@@ -94,10 +103,11 @@ console.table({ shape: q.shape.join("×"), "code bytes": q.codes.byteLength, "sc
 // 4-bit weights compress more than 8-bit, and integer storage round-trips within half a step.
 
 // %%
-const byScheme = Object.fromEntries(errorTable.map((r) => [r.scheme, r]));
-if (Number(byScheme["FP32"]!["Δloss %"]) !== 0) throw new Error("the FP32 'scheme' must equal the float model");
-if (!(Number(byScheme["W8 per-channel"]!["W-SQNR dB"]) > Number(byScheme["W4 per-channel"]!["W-SQNR dB"]) + 15)) throw new Error("8-bit weights should be ~24 dB cleaner than 4-bit");
-const sizes = Object.fromEntries(sizeTable.map((r) => [r.scheme, r.bytes]));
-if (!(sizes["W4 g32"]! < sizes["W8 per-channel"]!)) throw new Error("W4 should be smaller than W8");
+const byScheme = Object.fromEntries(errorTable.map((r) => [r.id, r]));
+if (Number(byScheme["fp32"]!["Δloss %"]) !== 0) throw new Error("the FP32 'scheme' must equal the float model");
+if (!(Number(byScheme["w8"]!["W-SQNR dB"]) > Number(byScheme["w4"]!["W-SQNR dB"]) + 15)) throw new Error("8-bit weights should be ~24 dB cleaner than 4-bit");
+const sizes = Object.fromEntries(sizeTable.map((r) => [r.id, r.bytes]));
+if (!(sizes["w4-group/g32"]! < sizes["w8"]!)) throw new Error("W4 should be smaller than W8");
+if (!(sizes["fp4/channel"]! < sizes["fp8/e4m3"]!)) throw new Error("FP4 weights should be smaller than FP8");
 if (!(worstStep <= 0.5 + 1e-4)) throw new Error(`dequantized values should be within half a step, worst was ${worstStep} steps`);
 console.log("all checks passed");

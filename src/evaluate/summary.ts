@@ -9,10 +9,12 @@ export interface RecipeSummary {
   readonly avgKurtosis: Stat;
   readonly lnGainStd: Stat;
   readonly outlierDimsSigma: Stat;
-  /** Held-out loss degradation (%) by scheme label. */
+  /** Held-out loss degradation (%) by scheme id (`schemeId`). */
   readonly lossDegradation: Readonly<Record<string, Stat>>;
-  /** Mean activation SQNR (dB) over layers, by scheme label (schemes that quantize activations). */
+  /** Mean activation SQNR (dB) over layers, by scheme id (schemes that quantize activations). */
   readonly activationSqnr: Readonly<Record<string, Stat>>;
+  /** The display label of each scheme id above. */
+  readonly schemeLabels: Readonly<Record<string, string>>;
 }
 
 /** Mean, sample standard deviation and count. */
@@ -60,9 +62,9 @@ export function summarize(result: SweepResult): RecipeSummary[] {
     }).filter(Number.isFinite);
     const quant = result.quant.filter((q) => ids.has(q.run));
     const lossDegradation: Record<string, Stat> = {};
-    for (const [scheme, rows] of groupBy(quant.filter((q) => q.metric === "loss"), (q) => q.scheme)) lossDegradation[scheme] = stat(rows.map((r) => r.degradationPct!));
+    for (const [scheme, rows] of groupBy(quant.filter((q) => q.metric === "loss"), (q) => q.schemeId)) lossDegradation[scheme] = stat(rows.map((r) => r.degradationPct!));
     const activationSqnr: Record<string, Stat> = {};
-    for (const [scheme, rows] of groupBy(quant.filter((q) => q.metric === "sqnr_x_db"), (q) => q.scheme)) {
+    for (const [scheme, rows] of groupBy(quant.filter((q) => q.metric === "sqnr_x_db"), (q) => q.schemeId)) {
       activationSqnr[scheme] = stat([...groupBy(rows, (r) => r.run).values()].map((perRun) => perRun.reduce((a, r) => a + r.value, 0) / perRun.length));
     }
     out.push({
@@ -75,6 +77,7 @@ export function summarize(result: SweepResult): RecipeSummary[] {
       outlierDimsSigma: stat(lastTrace("outlier_dims_sigma")),
       lossDegradation,
       activationSqnr,
+      schemeLabels: Object.fromEntries(quant.map((q) => [q.schemeId, q.scheme])),
     });
   }
   return out;
@@ -94,8 +97,8 @@ function separated(a: Stat, b: Stat): boolean | null {
 
 /**
  * Plain-language findings computed from a comparison of two recipes (`a` against `b`): for each
- * measure, which is larger and by what factor, and whether the seeds separate them. Nothing here is
- * hard-coded: with other data it says other things.
+ * measure, which is larger and by what factor, and whether the seeds separate them, for the schemes
+ * given by id (`schemeId`). Nothing here is hard-coded: with other data it says other things.
  */
 export function compareRecipes(a: RecipeSummary, b: RecipeSummary, schemes: readonly string[]): string[] {
   const lines: string[] = [];
@@ -119,10 +122,11 @@ export function compareRecipes(a: RecipeSummary, b: RecipeSummary, schemes: read
   ratio("LayerNorm gain std", a.lnGainStd, b.lnGainStd, 3);
   difference("final training loss", a.finalLoss, b.finalLoss, "nats", 3);
   for (const s of schemes) {
+    const name = a.schemeLabels[s] ?? b.schemeLabels[s] ?? s;
     const x = a.lossDegradation[s], y = b.lossDegradation[s];
-    if (x && y && !(x.mean === 0 && y.mean === 0)) difference(`loss degradation under ${s}`, x, y, "percentage points", 3);
+    if (x && y && !(x.mean === 0 && y.mean === 0)) difference(`loss degradation under ${name}`, x, y, "percentage points", 3);
     const sx = a.activationSqnr[s], sy = b.activationSqnr[s];
-    if (sx && sy) difference(`activation SQNR under ${s}`, sx, sy, "dB", 1);
+    if (sx && sy) difference(`activation SQNR under ${name}`, sx, sy, "dB", 1);
   }
   return lines;
 }

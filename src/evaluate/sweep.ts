@@ -3,9 +3,9 @@ import type { Dataset } from "../data/dataset.js";
 import { builtinDataset } from "../data/builtin.js";
 import type { TransformerConfig } from "../model/config.js";
 import { Transformer } from "../model/transformer.js";
-import { calibrate, calibrateOptionsFor } from "../quantize/calibrate.js";
+import { calibrate } from "../quantize/calibrate.js";
 import { schemeLinear } from "../quantize/linear.js";
-import { activationFormat, label, needsCalibration, weightFormat, type Scheme } from "../quantize/schemes.js";
+import { activationFormat, calibrateOptionsFor, label, needsCalibration, schemeId, weightFormat, type Scheme } from "../quantize/schemes.js";
 import { SqnrRecorder } from "../quantize/sqnr.js";
 import type { MetricRow, QuantRow, RunRow, TraceRow } from "../tables/index.js";
 import { OutlierTracker } from "../track/tracker.js";
@@ -111,7 +111,7 @@ export async function quantizeAndEvaluate(
   for (const scheme of schemes) {
     const w = weightFormat(scheme);
     const a = activationFormat(scheme);
-    const base = { run, recipeLabel, scheme: label(scheme), weightBits: w?.bits ?? null, activationBits: a?.bits ?? null, granularity: granularityOf(scheme) };
+    const base = { run, recipeLabel, schemeId: schemeId(scheme), scheme: label(scheme), weightBits: w?.bits ?? null, activationBits: a?.bits ?? null, granularity: granularityOf(scheme) };
     const sqnr = new SqnrRecorder();
     const linear = schemeLinear(scheme, calib, { observe: sqnr.observe });
     const q: Evaluation = await evaluate(model, windows, { linear, task });

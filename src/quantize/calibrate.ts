@@ -4,13 +4,13 @@
  * static schemes need:
  * - per-tensor activation absmax `max|X|` and min/max (static W8A8, SmoothQuant O3),
  * - per-input-channel absmax `max_t |X[t, j]|` (SmoothQuant's `max|X_j|`),
- * - optionally the GPTQ Hessian sum `Σ_t x_t x_tᵀ` (`[in, in]`) and the token count.
+ * - optionally the GPTQ Hessian sum `Σ_t x_t x_tᵀ` (`[in, in]`) and the token count,
+ * - optionally AWQ's per-input-channel mean `mean_t |X[t, j]|` and a bounded uniform sample of tokens.
  *
  * Running maxima stay on the backend (kept tensors, no sync per call); `finish()` reads them once.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { floatLinear, type LinearCall, type LinearImpl } from "../model/linear.js";
-import type { Scheme } from "./schemes.js";
 
 /** Calibration statistics of one linear layer's input. */
 export interface CalibStats {
@@ -31,6 +31,13 @@ export interface CalibStats {
    * reservoir sample of that size).
    */
   readonly absPercentiles?: Readonly<Record<string, number>>;
+  /** `mean_t |X[t, j]|` per input channel j (length `in`), when requested. */
+  readonly channelAbsMean?: Float32Array;
+  /**
+   * A uniform sample of calibration tokens, row-major `[sampled, in]`, when requested: every token up to
+   * `sampleTokens`, then a deterministic reservoir sample of that size.
+   */
+  readonly tokenSample?: { readonly rows: Float32Array; readonly tokens: number };
 }
 
 /** Calibration statistics by weight name (`LinearCall.name`). */
@@ -45,6 +52,10 @@ export interface CalibrateOptions {
   readonly percentiles?: readonly number[];
   /** Values kept per layer for percentiles (default 2^20); beyond it a deterministic reservoir sample. */
   readonly percentileSample?: number;
+  /** Also accumulate `Σ_t |X[t, j]|` to report `channelAbsMean` (AWQ). */
+  readonly channelAbsMean?: boolean;
+  /** Keep a uniform sample of at most this many tokens (rows of X) per layer as `tokenSample` (AWQ's search). */
+  readonly sampleTokens?: number;
 }
 
 /** A recording `LinearImpl` plus the means to read what it saw. */
@@ -62,11 +73,49 @@ interface Running {
   min: tf.Scalar;
   max: tf.Scalar;
   xtx?: tf.Tensor2D;
+  absSum?: tf.Tensor1D;
   tokens: number;
-  /** Reservoir of |x| values for percentiles, and how many values were offered to it. */
-  sample?: Float32Array;
-  kept?: number;
-  seen?: number;
+  /** Reservoir of |x| values for percentiles. */
+  values?: Reservoir;
+  /** Reservoir of tokens (rows of X). */
+  rows?: Reservoir;
+}
+
+/** A deterministic uniform pseudo-random source in [0, 1) (a 32-bit LCG). */
+function lcg(seed: number): () => number {
+  return () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/**
+ * Algorithm R reservoir sampling over records of `width` floats: every record offered has the same
+ * chance `cap/seen` of being kept, in at most `cap · width` floats.
+ */
+class Reservoir {
+  private readonly data: Float32Array;
+  private kept = 0;
+  private seen = 0;
+  constructor(private readonly cap: number, private readonly width: number, private readonly rand: () => number) {
+    this.data = new Float32Array(cap * width);
+  }
+  add(v: Float32Array): void {
+    const { cap, width, data } = this;
+    // Single values (percentiles: every activation) are copied directly rather than as one-element views.
+    const put = width === 1 ? (i: number, slot: number) => { data[slot] = v[i]!; } : (i: number, slot: number) => data.set(v.subarray(i, i + width), width * slot);
+    for (let i = 0; i < v.length; i += width, this.seen++) {
+      if (this.kept < cap) put(i, this.kept++);
+      else {
+        const j = Math.floor(this.rand() * (this.seen + 1));
+        if (j < cap) put(i, j);
+      }
+    }
+  }
+  /** The records kept, row-major `[count, width]` (a view). */
+  get records(): Float32Array {
+    return this.data.subarray(0, this.kept * this.width);
+  }
+  get count(): number {
+    return this.kept;
+  }
 }
 
 /** Percentile p (0–100) of sorted values, nearest-rank on `(n − 1)·p/100` with linear interpolation. */
@@ -88,21 +137,9 @@ export function calibrate(opts: CalibrateOptions = {}): Calibrator {
     return kept;
   };
   const cap = opts.percentileSample ?? 1 << 20;
-  let seed = 0x9e3779b9;
-  const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  /** Algorithm R reservoir sampling: every value seen has the same chance cap/seen of being kept. */
-  const addSample = (r: Running, v: Float32Array) => {
-    r.sample ??= new Float32Array(cap);
-    r.kept ??= 0;
-    r.seen ??= 0;
-    for (let i = 0; i < v.length; i++, r.seen++) {
-      if (r.kept < cap) r.sample[r.kept++] = v[i]!;
-      else {
-        const j = Math.floor(rand() * (r.seen + 1));
-        if (j < cap) r.sample[j] = v[i]!;
-      }
-    }
-  };
+  // One stream per kind of sample, shared by all layers, so asking for one kind never changes the other.
+  const randValues = lcg(0x9e3779b9);
+  const randRows = lcg(0x9e3779b9);
   const linear: LinearImpl = (call) => {
     tf.tidy(() => {
       const x = call.x;
@@ -118,8 +155,13 @@ export function calibrate(opts: CalibrateOptions = {}): Calibrator {
         const h = tf.matMul(x, x, true, false) as tf.Tensor2D;
         r.xtx = swap(r.xtx, r.xtx ? tf.add(r.xtx, h) : h);
       }
+      if (opts.channelAbsMean) {
+        const s = tf.sum(tf.abs(x), 0) as tf.Tensor1D;
+        r.absSum = swap(r.absSum, r.absSum ? tf.add(r.absSum, s) : s);
+      }
       r.tokens += x.shape[0];
-      if (opts.percentiles?.length) addSample(r, tf.abs(x).dataSync() as Float32Array);
+      if (opts.percentiles?.length) (r.values ??= new Reservoir(cap, 1, randValues)).add(tf.abs(x).dataSync() as Float32Array);
+      if (opts.sampleTokens) (r.rows ??= new Reservoir(opts.sampleTokens, x.shape[1], randRows)).add(x.dataSync() as Float32Array);
       state.set(call.name, r);
     });
     return base(call);
@@ -135,11 +177,16 @@ export function calibrate(opts: CalibrateOptions = {}): Calibrator {
         const absmax = Math.max(Math.abs(min), Math.abs(max));
         const xtx = r.xtx ? Float32Array.from(await r.xtx.data()) : undefined;
         let absPercentiles: Record<string, number> | undefined;
-        if (r.sample && opts.percentiles) {
-          const sorted = r.sample.slice(0, r.kept).sort();
+        if (r.values && opts.percentiles) {
+          const sorted = r.values.records.slice().sort();
           absPercentiles = Object.fromEntries(opts.percentiles.map((p) => [String(p), percentileOfSorted(sorted, p)]));
         }
-        out.set(name, { absmax, min, max, channelAbsmax, tokens: r.tokens, ...(xtx ? { xtx } : {}), ...(absPercentiles ? { absPercentiles } : {}) });
+        const channelAbsMean = r.absSum ? Float32Array.from(await r.absSum.data(), (v) => v / r.tokens) : undefined;
+        const tokenSample = r.rows ? { rows: r.rows.records.slice(), tokens: r.rows.count } : undefined;
+        out.set(name, {
+          absmax, min, max, channelAbsmax, tokens: r.tokens,
+          ...(xtx ? { xtx } : {}), ...(absPercentiles ? { absPercentiles } : {}), ...(channelAbsMean ? { channelAbsMean } : {}), ...(tokenSample ? { tokenSample } : {}),
+        });
       }
       return out;
     },
@@ -149,22 +196,10 @@ export function calibrate(opts: CalibrateOptions = {}): Calibrator {
         r.min.dispose();
         r.max.dispose();
         r.xtx?.dispose();
+        r.absSum?.dispose();
       }
       state.clear();
     },
-  };
-}
-
-/**
- * The calibration options a list of schemes needs: the Hessian when any is GPTQ, and the percentiles
- * that static schemes clip at. Pass to {@link calibrate} before a sweep.
- */
-export function calibrateOptionsFor(schemes: readonly Scheme[], base?: LinearImpl): CalibrateOptions {
-  const percentiles = [...new Set(schemes.flatMap((s) => (s.name === "w8a8-tensor" && s.mode === "static" && s.clipPercentile !== undefined ? [s.clipPercentile] : [])))];
-  return {
-    ...(base ? { base } : {}),
-    ...(schemes.some((s) => s.name === "gptq") ? { hessian: true } : {}),
-    ...(percentiles.length ? { percentiles } : {}),
   };
 }
 

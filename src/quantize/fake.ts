@@ -10,7 +10,7 @@
  *   `x̂ = rne(clamp(fl(x·r), −z, qmax − z)) · s` (which is `(q − z)·s` with `q = rne(·) + z`).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Granularity, QuantizeOptions } from "./int.js";
+import type { Granularity, QuantizeOptions } from "./int-format.js";
 import { codeRange, roundHalfEvenTensor } from "./rounding.js";
 
 /** Block statistics a quantizer needs: absmax (symmetric) or min/max including 0 (asymmetric), broadcastable to x. */
@@ -51,25 +51,33 @@ export function fakeQuantWithRange<T extends tf.Tensor>(x: T, range: BlockRange,
 }
 
 /**
- * Dynamic fake quantization of a 2-D tensor: block ranges from `x` itself, then
- * {@link fakeQuantWithRange}. Granularities as in `int.ts` (`channel` = per column, `token` = per row,
- * `group` = `groupSize` rows per column; a last partial group is zero-padded, which changes no range
- * because 0 is always inside it).
+ * Applies a per-block transform to a 2-D tensor: `f(xb, axes)` gets the tensor (reshaped to
+ * `[G, g, cols]` for groups, a last partial group zero-padded) and the axes that span one block, and
+ * returns a tensor of the same shape; the result is reshaped back to `x`'s shape. Granularities as in
+ * `int-format.ts` (`channel` = per column, `token` = per row, `group` = `groupSize` rows per column).
  */
-export function fakeQuant(x: tf.Tensor2D, o: QuantizeOptions): tf.Tensor2D {
+export function mapBlocks(x: tf.Tensor2D, o: { readonly granularity: Granularity; readonly groupSize?: number }, f: (xb: tf.Tensor, axes: number[]) => tf.Tensor): tf.Tensor2D {
   return tf.tidy(() => {
     const axes = reduceAxes(o.granularity);
-    if (axes) return fakeQuantWithRange(x, rangeOf(x, axes, o.symmetric), o.bits, o.symmetric);
+    if (axes) return f(x, axes) as tf.Tensor2D;
     const g = o.groupSize;
     if (!g || !Number.isInteger(g) || g < 1) throw new Error(`group granularity needs a positive integer groupSize, got ${g}`);
     const [rows, cols] = x.shape;
     const G = Math.ceil(rows / g);
     const padded = G * g === rows ? x : tf.pad(x, [[0, G * g - rows], [0, 0]]);
-    const x3 = tf.reshape(padded, [G, g, cols]);
-    const q3 = fakeQuantWithRange(x3, rangeOf(x3, [1], o.symmetric), o.bits, o.symmetric);
-    const q2 = tf.reshape(q3, [G * g, cols]) as tf.Tensor2D;
+    const x3 = tf.reshape(padded, [G, g, cols]); // (G, g, cols): one block per (group, column)
+    const q2 = tf.reshape(f(x3, [1]), [G * g, cols]) as tf.Tensor2D;
     return G * g === rows ? q2 : tf.slice(q2, [0, 0], [rows, cols]);
   });
+}
+
+/**
+ * Dynamic fake quantization of a 2-D tensor: block ranges from `x` itself, then
+ * {@link fakeQuantWithRange} (zero padding of a last partial group changes no range, because 0 is
+ * always inside it).
+ */
+export function fakeQuant(x: tf.Tensor2D, o: QuantizeOptions): tf.Tensor2D {
+  return mapBlocks(x, o, (xb, axes) => fakeQuantWithRange(xb, rangeOf(xb, axes, o.symmetric), o.bits, o.symmetric));
 }
 
 /** Static per-tensor fake quantization with a calibrated absmax (symmetric) or `[min, max]` (asymmetric, 0 is added to the range). */

@@ -14,7 +14,7 @@ import { ROUND_MAGIC_F64, roundHalfEvenTensor } from "./rounding.js";
 
 export type Fp8Format = "e4m3" | "e5m2";
 
-/** Parameters of an FP8 format. */
+/** Parameters of a small float format: the two FP8 formats below, and FP4 E2M1 (`schemes/fp4.ts`). */
 export interface Fp8Spec {
   readonly expBits: number;
   readonly manBits: number;
@@ -91,6 +91,14 @@ export function decodeFp8(byte: number, format: Fp8Format): number {
 
 /**
  * Element-wise FP8 cast of a float32 tensor, agreeing exactly with {@link toFp8}.
+ */
+export function toFp8Tensor<T extends tf.Tensor>(x: T, format: Fp8Format): T {
+  return toMinifloatTensor(x, FP8[format]);
+}
+
+/**
+ * Element-wise cast of a float32 tensor to a small float format with `f.manBits` ≤ 22 mantissa bits
+ * (FP8 here, FP4 E2M1 in `schemes/fp4.ts`): round to nearest, ties to even, saturating at ±`f.max`.
  *
  * Normals: Veltkamp splitting `c = y·(2^k + 1); y' = c − (c − y)` with `k = 23 − m` rounds float32 `y`
  * to `m + 1` significant bits, ties to even, using only IEEE float32 multiply/subtract (no exponent
@@ -98,8 +106,7 @@ export function decodeFp8(byte: number, format: Fp8Format): number {
  * power-of-two scaling. Values are clamped to ±max first, so the splitting cannot overflow and
  * saturation is built in.
  */
-export function toFp8Tensor<T extends tf.Tensor>(x: T, format: Fp8Format): T {
-  const f = FP8[format];
+export function toMinifloatTensor<T extends tf.Tensor>(x: T, f: Fp8Spec): T {
   return tf.tidy(() => {
     const y = tf.clipByValue(x, -f.max, f.max);
     const c = tf.mul(y, 2 ** (23 - f.manBits) + 1);
@@ -108,5 +115,15 @@ export function toFp8Tensor<T extends tf.Tensor>(x: T, format: Fp8Format): T {
     const ySub = tf.clipByValue(y, -f.minNormal, f.minNormal);
     const sub = tf.mul(roundHalfEvenTensor(tf.mul(ySub, 1 / f.minSubnormal)), f.minSubnormal);
     return tf.where(tf.less(tf.abs(y), f.minNormal), sub, normal) as T;
+  });
+}
+
+/** Per-tensor FP8 fake cast: `s = max|x| / FP8max` (`0 → 1`), `x̂ = fp8(x / s) · s`. */
+export function fakeFp8(x: tf.Tensor2D, format: Fp8Format): tf.Tensor2D {
+  return tf.tidy(() => {
+    const amax = tf.max(tf.abs(x));
+    let s = tf.div(amax, FP8[format].max);
+    s = tf.where(tf.equal(s, 0), tf.onesLike(s), s);
+    return tf.mul(toFp8Tensor(tf.div(x, s), format), s) as tf.Tensor2D;
   });
 }

@@ -28,7 +28,10 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { tfjsHeap } from "../wasm/tfjs-heap.js";
 import { codeRange, ROUND_MAGIC_F64 } from "./rounding.js";
+import type { Granularity, QuantizeOptions, QuantizedTensor } from "./int-format.js";
 import { dequantizeSimd, quantizeSimd, simdApplies } from "./simd.js";
+
+export type { Granularity, QuantizeOptions, QuantizedTensor } from "./int-format.js";
 
 /**
  * Which implementation runs: `"auto"` (default) uses the WebAssembly SIMD kernels where the layout allows
@@ -46,50 +49,6 @@ export interface QuantRun {
    * quantization (benchmarks, calibration sweeps) does not allocate and page-fault fresh buffers.
    */
   readonly into?: QuantizedTensor;
-}
-
-/**
- * Which elements share a scale, for a 2-D `[rows, cols]` tensor. Weights here are `[in, out]`
- * (see `src/model/linear.ts`), activations `[tokens, in]`:
- * - `"tensor"`: one scale for everything;
- * - `"channel"`: one per **column** = per output channel of an `[in, out]` weight (PyTorch's per-row of `[out, in]`);
- * - `"token"`: one per **row** = per token of a `[tokens, in]` activation;
- * - `"group"`: one per `groupSize` consecutive rows within each column = group-wise along the input
- *   dimension of a weight; scales are laid out `[ceil(rows / g), cols]` row-major. A last partial group is allowed.
- */
-export type Granularity = "tensor" | "channel" | "token" | "group";
-
-/** How to quantize. */
-export interface QuantizeOptions {
-  /** Code width, 2–8. Codes of 2–4 bits are packed two per byte. */
-  readonly bits: number;
-  /** Absmax (true) or zero-point (false). */
-  readonly symmetric: boolean;
-  readonly granularity: Granularity;
-  /** Rows per group for `"group"` (e.g. 32, 64, 128). */
-  readonly groupSize?: number;
-}
-
-/** A quantized tensor with real integer storage. */
-export interface QuantizedTensor {
-  readonly shape: readonly number[];
-  readonly bits: number;
-  readonly symmetric: boolean;
-  readonly granularity: Granularity;
-  readonly groupSize?: number;
-  /** True when codes are packed two per byte (bits ≤ 4): element `2k` in the low nibble of byte `k`, `2k+1` in the high nibble. */
-  readonly packed: boolean;
-  /**
-   * The codes, flat in row-major order. Unpacked: `Int8Array` (symmetric) or `Uint8Array` (asymmetric).
-   * Packed: `Uint8Array` of nibbles (symmetric nibbles are 4-bit two's complement).
-   */
-  readonly codes: Int8Array | Uint8Array;
-  /** One float32 scale per block (layout per {@link Granularity}). */
-  readonly scales: Float32Array;
-  /** One zero point per block, asymmetric only (one byte each, not packed). */
-  readonly zeroPoints?: Uint8Array;
-  /** Exact storage: `codes.byteLength + scales.byteLength + zeroPoints.byteLength`. */
-  readonly bytes: number;
 }
 
 interface Layout {

@@ -12,7 +12,7 @@
  * Applies when the layout is SIMD-friendly: 2-D with a column count divisible by 32 (per-tensor:
  * element count divisible by 32); otherwise callers use the scalar loop.
  */
-import type { QuantizeOptions, QuantizedTensor } from "./int.js";
+import type { QuantizeOptions, QuantizedTensor } from "./int-format.js";
 import { codeRange, ROUND_MAGIC_F64 } from "./rounding.js";
 import { quantKernels, quantKernelsIn, type QuantKernels } from "./wasm.js";
 

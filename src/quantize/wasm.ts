@@ -98,6 +98,7 @@ const codes16 = (vec: (k: number) => number[], unsigned: boolean, qmaxV: number)
 // per-column reciprocals r (f32) and zi = z − 0x4B400000 (i32); "SR" (symmetric, z = 0, signed codes) only r.
 // 16 columns per step: their r (and zi) are loaded once and applied to every row of the step.
 function quantCols(asym: boolean, rowsPerStep: number): Fn {
+  // Asymmetric codes are unsigned and need zero points; symmetric codes are signed with z = 0 (reciprocals only).
   const [unsigned, onlyR] = [asym, !asym];
   const [x, out, steps, cols, r, zi, qmax] = [0, 1, 2, 3, 4, 5, 6];
   const [c, cf, xr, orow, rb, qv] = [7, 8, 9, 10, 11, 12];
@@ -134,7 +135,7 @@ function quantCols(asym: boolean, rowsPerStep: number): Fn {
       [...get(steps)],
     ),
   ];
-  const name = `quantCols${unsigned ? "U" : "S"}${onlyR ? "R" : ""}${rowsPerStep > 1 ? rowsPerStep : ""}`;
+  const name = `quantCols${asym ? "U" : "SR"}${rowsPerStep > 1 ? rowsPerStep : ""}`;
   return { name, params: [I32, I32, I32, I32, I32, I32, I32], results: [], locals: [I32, I32, I32, I32, I32, ...new Array(9).fill(V128)], body };
 }
 
@@ -302,8 +303,10 @@ function unpack(signed: boolean): Fn {
 
 // ---- dequantize ---------------------------------------------------------------------------------
 // deqCols(codes, out, rows, cols, s, z): out = (q − z)·s with per-column s, z; 8 codes per step
-// The "N" variant (symmetric, z = 0) skips the zero-point load and subtraction.
-function deqCols(unsigned: boolean, noZero = false): Fn {
+// "U" (asymmetric): unsigned codes and per-column zero points; "SN" (symmetric, z = 0): signed codes, no
+// zero-point load or subtraction.
+function deqCols(asym: boolean): Fn {
+  const [unsigned, noZero] = [asym, !asym];
   const [codes, out, rows, cols, s, z, c, cf, h] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const half = (ext: number[], off: number) => [
     ...get(out), ...get(cf), ...add,
@@ -328,7 +331,7 @@ function deqCols(unsigned: boolean, noZero = false): Fn {
     ],
     [...get(rows)],
   );
-  return { name: (unsigned ? "deqColsU" : "deqColsS") + (noZero ? "N" : ""), params: [I32, I32, I32, I32, I32, I32], results: [], locals: [I32, I32, V128], body };
+  return { name: `deqCols${asym ? "U" : "SN"}`, params: [I32, I32, I32, I32, I32, I32], results: [], locals: [I32, I32, V128], body };
 }
 
 // deqFlat(codes, out, n, s, z): scalar params; 8 codes per step
@@ -376,7 +379,6 @@ export interface QuantKernels {
   pack(inp: number, out: number, nOut: number): void;
   unpackS(inp: number, out: number, nIn: number): void;
   unpackU(inp: number, out: number, nIn: number): void;
-  deqColsS(codes: number, out: number, rows: number, cols: number, s: number, z: number): void;
   deqColsU(codes: number, out: number, rows: number, cols: number, s: number, z: number): void;
   /** Symmetric: `out = q·s` (the zero-point argument is ignored). */
   deqColsSN(codes: number, out: number, rows: number, cols: number, s: number, z: number): void;
@@ -389,7 +391,7 @@ const load = kernelLoader<QuantKernels>(() => [
   ...[1, 4].flatMap((rows) => [quantCols(true, rows), quantCols(false, rows)]), quantFlat(false), quantFlat(true),
   colParams(false), colParams(true), quantRows(false), quantRows(true),
   pack(), unpack(true), unpack(false),
-  deqCols(false), deqCols(true), deqCols(false, true), deqFlat(false), deqFlat(true),
+  deqCols(true), deqCols(false), deqFlat(false), deqFlat(true),
 ]);
 
 /** The SIMD kernels, or null where WebAssembly SIMD is unavailable (callers fall back to plain JS). */

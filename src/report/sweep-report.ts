@@ -26,7 +26,7 @@ export async function writeReport(dir: string, result: SweepResult, opts: Report
   const quant = await store.read("quant");
   const traces = await store.read("traces");
   const summary = summarize(result);
-  const schemes = [...new Set(result.quant.map((q) => q.scheme))];
+  const schemes = [...new Set(result.quant.map((q) => q.schemeId))];
   const findings = summary.length === 2 ? compareRecipes(summary[0]!, summary[1]!, schemes) : [];
   const summaryRows = frame(toArrow(frame(quant).filter("d => d.metric === 'loss'").select("recipe_label", "scheme", "degradation_pct")));
   const intro = `

@@ -27,7 +27,7 @@ function isBigIntColumn(f: Frame, name: string): boolean {
   return false;
 }
 
-/** Rows whose columns equal the given values, e.g. `where(quant, { metric: "loss", scheme: "W8A8 vector-wise" })`. */
+/** Rows whose columns equal the given values, e.g. `where(quant, { metric: "loss", scheme_id: "w8a8-vector" })`. */
 export function where(table: Table | Frame, equals: Record<string, string | number | null>): Frame {
   const f = asFrame(table);
   const keys = Object.keys(equals);

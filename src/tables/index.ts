@@ -14,15 +14,18 @@
  * Repeated strings are dictionary-encoded; nulls mean "not applicable".
  */
 // In table order: each `col.dict()` takes the next Arrow dictionary id as its file loads, and this
-// order gives the ids the files have always carried (runs 0–3, metrics 4, traces 5–7, quant 8–13, …).
+// order gives the ids the files carry (runs 0–3, metrics 4, traces 5–7, quant 8–14, …).
 import { runs } from "./runs.js";
 import { metrics } from "./metrics.js";
 import { traces } from "./traces.js";
 import { quant } from "./quant.js";
 import { checkpoints } from "./checkpoints.js";
 
-/** Bumped on any column change, so a reader can tell which columns a file has. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Bumped on any column change, so a reader can tell which columns a file has.
+ * 1: the first release. 2: `quant.scheme_id`, the scheme's stable id beside its label.
+ */
+export const SCHEMA_VERSION = 2;
 
 /** Every table's definition by name. */
 export const TABLE_DEFS = { runs, metrics, traces, quant, checkpoints } as const;

@@ -8,6 +8,9 @@ import { col, defineTable, type RowOf } from "./define.js";
 export const quant = defineTable({
   run: col.dict(),
   recipeLabel: col.dict(),
+  /** The scheme's stable id (`schemeId`, e.g. `llm-int8/t6`): match results on this, not on the label. */
+  schemeId: col.dict(),
+  /** The scheme's display label (`label`, e.g. `LLM.int8() W8A8 t=6`). */
   scheme: col.dict(),
   weightBits: col.int32().orNull(),
   activationBits: col.int32().orNull(),

@@ -5,7 +5,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import { Transformer } from "../../src/model/transformer.js";
 import { CONFIGS, parameterCount } from "../../src/model/config.js";
 import type { Batch } from "../../src/data/batches.js";
-import { PAPER_SCHEMES, calibrate, schemeLinear, needsCalibration, label, quantizedModelBytes, SqnrRecorder, type Scheme } from "../../src/quantize/index.js";
+import { PAPER_SCHEMES, calibrate, calibrateOptionsFor, schemeLinear, needsCalibration, label, schemeId, quantizedModelBytes, SqnrRecorder, type Scheme } from "../../src/quantize/index.js";
 
 await tf.setBackend("cpu");
 
@@ -25,13 +25,13 @@ test("every scheme drives the micro transformer's forward pass; 8-bit schemes st
   const model = Transformer.create(CONFIGS.micro, 1);
   const V = CONFIGS.micro.vocabSize;
   const calibBatch = batch(1, 2, 32, V), evalBatch = batch(2, 2, 32, V);
-  const cal = calibrate({ hessian: true });
+  const schemes: Scheme[] = [...PAPER_SCHEMES, { name: "gptq", wBits: 4, groupSize: 32 }, { name: "awq", groupSize: 32 }, { name: "fp4" }];
+  const cal = calibrate(calibrateOptionsFor(schemes));
   tf.tidy(() => model.loss(calibBatch, { linear: cal.linear }));
   const c = await cal.finish();
   cal.dispose();
   assert.equal(c.size, 4 * CONFIGS.micro.nLayers + 1); // every block linear and the head
   const fp = model.loss(evalBatch).dataSync()[0]!;
-  const schemes: Scheme[] = [...PAPER_SCHEMES, { name: "gptq", wBits: 4, groupSize: 32 }];
   for (const s of schemes) {
     const rec = new SqnrRecorder();
     const lin = schemeLinear(s, needsCalibration(s) ? c : undefined, { observe: rec.observe });
@@ -39,7 +39,7 @@ test("every scheme drives the micro transformer's forward pass; 8-bit schemes st
     const l2 = model.loss(evalBatch, { linear: lin }).dataSync()[0]!;
     assert.equal(l1, l2, `${label(s)}: cached weights give the same loss twice`);
     assert.ok(Number.isFinite(l1), `${label(s)} loss ${l1}`);
-    const tol = /W4|GPTQ|E5M2/.test(label(s)) ? 0.1 : 0.02;
+    const tol = /^(w4|gptq|awq|fp4)|e5m2/.test(schemeId(s)) ? 0.1 : 0.02;
     assert.ok(Math.abs(l1 - fp) < tol, `${label(s)}: loss ${l1} vs float ${fp}`);
     const rows = await rec.table();
     if (s.name !== "fp32") assert.equal(rows.length, 4 * CONFIGS.micro.nLayers, `${label(s)} SQNR rows`);

@@ -19,7 +19,7 @@ test("quantscope report runs a notebook and writes HTML whose widgets render off
     metadata: { kernelspec: { name: "quantscope", display_name: "TypeScript (quantscope)", language: "typescript" } },
     cells: [
       cell('import { tableOf, degradationCurve, ResultsStore } from "quantscope";\n' +
-        'const rows = ["W8A8 per-tensor static", "W8A8 vector-wise", "W4 g32"].flatMap((scheme, i) => ["friendly", "unfriendly"].map((recipe_label, j) => ({ run: recipe_label, recipe_label, scheme, weight_bits: 8, activation_bits: 8, granularity: "g", metric: "loss", layer: null, site: null, value: 1, float_value: 1, degradation_pct: i + j })));\n' +
+        'const rows = [["w8a8-tensor/static", "W8A8 per-tensor static"], ["w8a8-vector", "W8A8 vector-wise"], ["w4-group/g32", "W4 g32"]].flatMap(([scheme_id, scheme], i) => ["friendly", "unfriendly"].map((recipe_label, j) => ({ run: recipe_label, recipe_label, scheme_id, scheme, weight_bits: 8, activation_bits: 8, granularity: "g", metric: "loss", layer: null, site: null, value: 1, float_value: 1, degradation_pct: i + j })));\n' +
         "const quant = tableOf(\"quant\", rows);\n" +
         'await new ResultsStore("results").dataset("quant").append(quant);'),
       cell('degradationCurve(quant, { x: "scheme", series: "recipe_label", metric: "loss", xScale: "category", title: "report test" })'),

@@ -27,11 +27,11 @@ const runRow = (run: string, clipNorm: number | null) => ({
 test("every table round-trips with its types and version metadata", async () => {
   const store = new ResultsStore(await tmp(), "wasm");
   await store.appendRuns([runRow("friendly/seed3", 1), runRow("unfriendly/seed3", null)]);
-  await store.appendQuant([{ run: "r", recipeLabel: "friendly", scheme: "W4 g32", weightBits: 4, activationBits: null, granularity: "w:group32", metric: "loss", layer: null, site: null, value: 1.5, floatValue: 1.4, degradationPct: 7.1 }]);
+  await store.appendQuant([{ run: "r", recipeLabel: "friendly", schemeId: "w4-group/g32", scheme: "W4 g32", weightBits: 4, activationBits: null, granularity: "w:group32", metric: "loss", layer: null, site: null, value: 1.5, floatValue: 1.4, degradationPct: 7.1 }]);
   const runs = await store.read("runs");
   assert.equal(runs.numRows, 2);
   assert.equal(runs.schema.metadata.get("quantscope.schema"), "runs");
-  assert.equal(runs.schema.metadata.get("quantscope.schema_version"), "1");
+  assert.equal(runs.schema.metadata.get("quantscope.schema_version"), "2");
   const r = runs.get(1)!.toJSON() as Record<string, unknown>;
   assert.equal(r.run, "unfriendly/seed3");
   assert.equal(r.steps, 40n);
