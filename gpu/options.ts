@@ -46,7 +46,7 @@ export const USAGE = `npm run gpu-check -- [options]     (or: node dist/gpu/chec
 
 Verifies the WebGPU path on a GPU machine; see docs/gpu-check.md.
   --stages a,b,…        stages to run, of: ${STAGES.join(", ")} (default: all)
-  --skip a,b,…          stages to leave out
+  --skip a,b,…          stages to leave out (may repeat)
   --backend NAME        backend under test (default: QUANTSCOPE_BACKEND, else webgpu)
   --reference NAME      parity reference backend (default: wasm)
   --out DIR             result folder (default: $OUT on the device machine, else .device/out)
@@ -95,7 +95,7 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     args: [...argv],
     strict: true,
     options: {
-      stages: { type: "string" }, skip: { type: "string" }, backend: { type: "string" }, reference: { type: "string" },
+      stages: { type: "string" }, skip: { type: "string", multiple: true }, backend: { type: "string" }, reference: { type: "string" },
       out: { type: "string" }, "pack-dir": { type: "string" }, "xz-level": { type: "string" }, "no-vulkan-debs": { type: "boolean" },
       "numeric-filter": { type: "string" }, "parity-config": { type: "string" }, "parity-context": { type: "string" },
       "parity-batch": { type: "string" }, "parity-steps": { type: "string" }, "memory-steps": { type: "string" },
@@ -108,7 +108,8 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   const dry = v["dry-run"] === true;
   const pick = (flag: string | undefined, dryValue: string | undefined, normal: string): string => flag ?? (dry && dryValue !== undefined ? dryValue : normal);
 
-  const skip = list(v.skip).map((s) => oneOf(s, STAGES, "--skip stage"));
+  // --skip may repeat (run.sh passes --skip pack before the caller's options).
+  const skip = (v.skip ?? []).flatMap(list).map((s) => oneOf(s, STAGES, "--skip stage"));
   const chosen = v.stages ? list(v.stages).map((s) => oneOf(s, STAGES, "--stages stage")) : [...STAGES];
   const stages = STAGES.filter((s) => chosen.includes(s) && !skip.includes(s));
   if (stages.length === 0) throw new Error(`no stage left to run; stages are: ${STAGES.join(", ")}`);

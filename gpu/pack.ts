@@ -7,6 +7,9 @@ import { basename, dirname, extname, join, relative, sep } from "node:path";
 import { writeFileAtomic } from "../src/store/atomic.js";
 import { numericTestFiles } from "./numeric.js";
 
+/** Debian packages the GPU machine may lack for Vulkan (see run.sh). */
+export const VULKAN_DEBS = ["libvulkan1", "libglvnd0"] as const;
+
 /** What the device tool carries: at most this many bytes of working tree (tracked files and carried paths together)… */
 export const CARRY_LIMIT_BYTES = 64 * 2 ** 20;
 /** …in at most this many carried paths. The pack is one. */
@@ -39,7 +42,8 @@ export interface PackedPackage {
 /** `.device/pack/manifest.json`: what the pack holds and why it fits. */
 export interface PackManifest {
   readonly created_at: string;
-  readonly node: { readonly version: string; readonly source: string; readonly sha256: string };
+  /** The Node binary packed as node.xz; `sha256` is the uncompressed binary's, to reuse node.xz while it is unchanged. */
+  readonly node: { readonly version: string; readonly source: string; readonly sha256: string; readonly xz_level: number };
   readonly files: readonly PackedFile[];
   readonly packages: readonly PackedPackage[];
   /** Packages the carried ones declare as dependencies but that no traced code loads. */
@@ -199,8 +203,7 @@ export async function pack(spec: PackSpec): Promise<PackManifest> {
   const nodeSource = realpathSync(process.execPath);
   const nodeSha = await sha256(nodeSource);
   const nodeOut = join(dir, "node.xz");
-  const nodeKey = `${nodeSha}/xz-${spec.xzLevel}`;
-  if (previous?.node.sha256 === nodeKey && existsSync(nodeOut)) log(`  node.xz: reused (${process.version})`);
+  if (previous?.node.sha256 === nodeSha && previous.node.xz_level === spec.xzLevel && existsSync(nodeOut)) log(`  node.xz: reused (${process.version})`);
   else {
     log(`  node.xz: compressing ${nodeSource} (${process.version}) …`);
     const tmp = `${nodeOut}.${process.pid}.tmp`;
@@ -220,24 +223,26 @@ export async function pack(spec: PackSpec): Promise<PackManifest> {
   await rm(debDir, { recursive: true, force: true });
   if (spec.vulkanDebs) {
     await mkdir(debDir, { recursive: true });
-    // libvulkan1 depends on libc6 alone, which every machine has: the loader is the whole of it.
-    run("apt-get", ["download", "libvulkan1"], { cwd: debDir });
+    // The Vulkan loader (libvulkan1 depends on libc6 alone), and libglvnd0's libGLdispatch.so.0, which
+    // NVIDIA's Vulkan ICD library (libGLX_nvidia.so.0) links against; run.sh uses them only where the
+    // machine lacks them.
+    run("apt-get", ["download", ...VULKAN_DEBS], { cwd: debDir });
     debs = (await readdir(debDir)).filter((f) => f.endsWith(".deb"));
-    if (debs.length === 0) throw new Error("apt-get download libvulkan1 wrote no .deb");
+    if (debs.length !== VULKAN_DEBS.length) throw new Error(`apt-get download ${VULKAN_DEBS.join(" ")} wrote ${debs.join(", ") || "no .deb"}`);
   }
 
   const files: PackedFile[] = [];
   for (const f of (await walk(dir)).sort()) {
     const rel = relative(dir, f);
     if (rel === "manifest.json" || rel.endsWith(".tmp")) continue;
-    files.push({ path: rel, bytes: (await stat(f)).size, sha256: rel === "node.xz" ? nodeKey : await sha256(f) });
+    files.push({ path: rel, bytes: (await stat(f)).size, sha256: await sha256(f) });
   }
   const packBytes = files.reduce((a, f) => a + f.bytes, 0);
   const treeBytes = trackedTreeBytes(repo);
   const carry = [relative(repo, dir)];
   const manifest: PackManifest = {
     created_at: new Date().toISOString(),
-    node: { version: process.version, source: nodeSource, sha256: nodeKey },
+    node: { version: process.version, source: nodeSource, sha256: nodeSha, xz_level: spec.xzLevel },
     files,
     packages: traced.packages,
     declared_not_loaded: traced.declaredNotLoaded,
