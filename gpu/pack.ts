@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readFileSync, realpathSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { basename, dirname, extname, join, relative, sep } from "node:path";
 import { writeFileAtomic } from "../src/store/atomic.js";
@@ -116,30 +117,35 @@ export async function traceNodeModules(repo: string): Promise<{ files: string[];
   const esbuild = await import("esbuild");
   const requireHere = createRequire(join(repo, "package.json"));
   const notInstalled: string[] = [];
-  const roots: string[] = [];
+  const installed: string[] = [];
   for (const name of dynamicBackendPackages(repo)) {
     try {
-      roots.push(requireHere.resolve(name));
+      requireHere.resolve(name);
+      installed.push(name);
     } catch {
       notInstalled.push(name);
     }
   }
-  const entryPoints = [...(await numericTestFiles(join(repo, "dist/test"))), join(repo, "dist/gpu/check.js"), ...roots];
+  // The backends enter as imports of their names, resolved like every other import (through a
+  // node_modules link, if it is one, not to where it points).
+  const rootsDir = await mkdtemp(join(tmpdir(), "qs-pack-"));
+  const rootsFile = join(rootsDir, "roots.mjs");
+  await writeFile(rootsFile, installed.map((n) => `import ${JSON.stringify(n)};`).join("\n"));
+  const entryPoints = [...(await numericTestFiles(join(repo, "dist/test"))), join(repo, "dist/gpu/check.js"), rootsFile];
   const result = await esbuild.build({
-    entryPoints, absWorkingDir: repo, bundle: true, write: false, metafile: true, outdir: join(repo, ".device/trace"),
+    entryPoints, absWorkingDir: repo, nodePaths: [join(repo, "node_modules")], bundle: true, write: false, metafile: true, outdir: rootsDir,
     platform: "node", format: "esm", mainFields: ["main"], conditions: [], preserveSymlinks: true, logLevel: "silent",
-  });
+    // The pack stage itself never runs on the GPU machine.
+    external: ["esbuild"],
+  }).finally(() => rm(rootsDir, { recursive: true, force: true }));
   const traced = Object.keys(result.metafile.inputs).map((f) => join(repo, f)).filter((f) => f.includes(`${sep}node_modules${sep}`));
+  const outside = traced.filter((f) => !f.startsWith(join(repo, "node_modules") + sep));
+  if (outside.length) throw new Error(`the trace left the repository's node_modules (${outside.slice(0, 3).join(", ")}): paths in the pack would not resolve there`);
   const byPackage = new Map<string, Set<string>>();
   for (const f of traced) {
     const dir = packageDirOf(f)!;
     if (!byPackage.has(dir)) byPackage.set(dir, new Set([join(dir, "package.json")]));
     byPackage.get(dir)!.add(f);
-  }
-  // A root that esbuild reached through its own file only (e.g. webgpu's index.js) still needs its folder.
-  for (const r of roots) {
-    const dir = packageDirOf(r)!;
-    if (!byPackage.has(dir)) byPackage.set(dir, new Set([join(dir, "package.json"), r]));
   }
   const packages: PackedPackage[] = [];
   const files: string[] = [];

@@ -49,7 +49,9 @@ main() {
   # Vulkan loader, and libGLdispatch which NVIDIA's ICD library links: the system's, else the carried debs.
   local missing=()
   for lib in libvulkan.so.1 libGLdispatch.so.0; do find_lib "$lib" >/dev/null || missing+=("$lib"); done
-  if [ ${#missing[@]} -gt 0 ]; then
+  if [ ${#missing[@]} -gt 0 ] && [ ! -d "$PACK/debs" ]; then
+    echo "warning: this machine lacks ${missing[*]} and the pack has no debs (packed with --no-vulkan-debs): WebGPU will find no Vulkan loader"
+  elif [ ${#missing[@]} -gt 0 ]; then
     "$PY" "$REPO/gpu/device/unpack.py" debs "$PACK/debs" "$WORK/vulkan" || { echo "the Vulkan debs could not be unpacked"; return 3; }
     export LD_LIBRARY_PATH="$WORK/vulkan/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     export GPU_CHECK_CARRIED_LIBS="${missing[*]} (from $(ls "$PACK/debs" | tr '\n' ' '))"

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { cp, mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +12,7 @@ import { selectBackend } from "../../src/backend/select.js";
 import { CONFIGS } from "../../src/model/config.js";
 import { parseCheckArgs } from "../../gpu/options.js";
 import { isNumericTest } from "../../gpu/numeric.js";
+import { CARRY_LIMIT_BYTES, CARRY_MAX_PATHS, type PackManifest } from "../../gpu/pack.js";
 import { judgeParity, PARITY_TOLERANCE, traceTraining, type TrainTrace } from "../../gpu/parity.js";
 import { spyOnReads } from "../../gpu/read-spy.js";
 import { RESULT_FILES } from "../../gpu/results.js";
@@ -25,14 +27,38 @@ async function readTable(dir: string, file: string): Promise<Record<string, unkn
 
 const torchMissing = spawnSync(PYTHON, ["-c", "import torch"]).status !== 0;
 
-test("the dry run (wasm standing in for webgpu, cpu for wasm, PyTorch on cpu) writes every result as Arrow and judges every target", async () => {
+test("a pack unpacked into a bare copy of the repository runs the dry run (wasm for webgpu, cpu for wasm, PyTorch on cpu) and writes every result as Arrow", async () => {
   if (torchMissing && process.env.CI) assert.fail(`${PYTHON} cannot import torch, which CI installs for the bench peer`);
-  const out = await mkdtemp(join(tmpdir(), "qs-gpu-check-"));
-  const res = spawnSync(process.execPath, [CHECK, "--dry-run", "--skip", "pack", "--numeric-filter", "ops/gelu", "--out", out], { cwd: REPO, encoding: "utf8", env: { ...process.env, QUANTSCOPE_BACKEND: "" } });
+  const tmp = await mkdtemp(join(tmpdir(), "qs-gpu-check-"));
+  // Without the test runner's marker, or the check's own test run would report to this runner.
+  const { NODE_TEST_CONTEXT: _, QUANTSCOPE_BACKEND: __, ...childEnv } = process.env;
+  const packDir = join(tmp, "pack");
+  // xz -0 and no debs keep this fast and offline; `npm run gpu-check -- --stages pack` packs for real.
+  const packed = spawnSync(process.execPath, [CHECK, "--stages", "pack", "--pack-dir", packDir, "--xz-level", "0", "--no-vulkan-debs", "--out", join(tmp, "pack-out")], { cwd: REPO, encoding: "utf8", env: childEnv });
+  assert.equal(packed.status, 0, `${packed.stdout}\n${packed.stderr}`);
+  const manifest = JSON.parse(await readFile(join(packDir, "manifest.json"), "utf8")) as PackManifest;
+  assert.deepEqual(manifest.files.map((f) => f.path), ["dist.tar.xz", "node.xz", "node_modules.tar.xz"]);
+  assert.ok(manifest.pack_bytes + manifest.tracked_tree_bytes < CARRY_LIMIT_BYTES && manifest.carry.length <= CARRY_MAX_PATHS);
+  const names = manifest.packages.map((p) => p.name);
+  for (const n of ["webgpu", "@tensorflow/tfjs-backend-webgpu", "@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-core", "apache-arrow"]) assert.ok(names.includes(n), `${n} carried: ${names}`);
+  assert.ok(!names.includes("esbuild") && !names.includes("typescript"), "build tools stay behind");
+  assert.equal(manifest.vulkan_debs, "skipped");
+
+  // What the device tool sends: tracked and untracked-not-ignored files, and the carried pack. No node_modules, no dist.
+  const bare = join(tmp, "repo");
+  const tree = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO, encoding: "utf8" }).stdout.split("\0").filter(Boolean);
+  for (const f of tree) if (existsSync(join(REPO, f))) await cp(join(REPO, f), join(bare, f));
+  await cp(packDir, join(bare, ".device/pack"), { recursive: true });
+  const out = join(tmp, "out");
+  const res = spawnSync("bash", [join(bare, "gpu/device/run.sh"), "--dry-run", "--numeric-filter", "ops/gelu"], { encoding: "utf8", env: { ...childEnv, OUT: out, GPU_CHECK_WORK: join(tmp, "work") } });
   const log = `${res.stdout}\n${res.stderr}`;
+  assert.equal(await readFile(join(out, "gpu-check.log"), "utf8"), res.stdout, "run.sh logs into $OUT what it prints");
 
   const env = await readTable(out, RESULT_FILES.env);
-  assert.equal(env.find((r) => r.key === "backend")?.value, "wasm", log);
+  const value = (key: string) => env.find((r) => r.key === key)?.value;
+  assert.equal(value("backend"), "wasm", log);
+  assert.match(String(value("node")), new RegExp(`${process.version} linux-x64 \\(${join(tmp, "work/bin/node")}\\)`), "the packed Node ran");
+  assert.ok(value("env.GPU_CHECK_ICD_SOURCE"), "run.sh reports where the ICD came from");
 
   const numeric = await readTable(out, RESULT_FILES.numeric);
   assert.ok(numeric.length > 0 && numeric.every((r) => r.file === "ops/gelu.test.js" && r.status === "pass" && r.backend === "wasm"), JSON.stringify(numeric));
@@ -50,14 +76,15 @@ test("the dry run (wasm standing in for webgpu, cpu for wasm, PyTorch on cpu) wr
   if (!torchMissing) assert.ok(Number(bench[0]!.torch_tokens_per_s) > 0 && Math.abs(Number(bench[0]!.ratio_vs_torch) - Number(bench[0]!.tokens_per_s) / Number(bench[0]!.torch_tokens_per_s)) < 1e-9, JSON.stringify(bench));
 
   const targets = await readTable(out, RESULT_FILES.targets);
-  const names = targets.map((t) => String(t.target));
-  for (const name of ["backend starts", "numeric suite green", "parity: step-1 loss", "parity: losses over 4 steps", "tf.memory() flat over 6 steps", "no per-step dataSync"]) assert.ok(names.includes(name), `${name} judged: ${names}`);
+  const judged = targets.map((t) => String(t.target));
+  for (const name of ["backend starts", "numeric suite green", "parity: step-1 loss", "parity: losses over 4 steps", "tf.memory() flat over 6 steps", "no per-step dataSync"]) assert.ok(judged.includes(name), `${name} judged: ${judged}`);
   // wasm is nowhere near PyTorch, so the speed target is judged and missed, and the exit code says so; every other target is met.
   const speed = targets.filter((t) => String(t.target).startsWith("wasm within 2x of PyTorch cpu (micro"));
   assert.deepEqual(speed.map((t) => t.met), [false], JSON.stringify(targets));
   for (const t of targets) if (!speed.includes(t)) assert.equal(t.met, true, `${JSON.stringify(t)}\n${log}`);
   assert.equal(res.status, 1, log);
   assert.match(res.stdout, /== targets[\s\S]*MISS {2}wasm within 2x/);
+  assert.ok((await readdir(out)).length <= 8, "the device tool brings back at most 8 files");
 });
 
 test("parity passes identical runs and catches a 10% learning-rate change", async () => {
