@@ -27,16 +27,16 @@ find_lib() {
 }
 
 # The NVIDIA Vulkan ICD manifest: a preset VK_DRIVER_FILES, the usual folders, the driver's own
-# folder, then anything named nvidia*icd*.json under /usr, /etc and /opt.
+# folder, then anything named nvidia*icd*.json under /usr/share, /usr/local and /etc.
 find_icd() {
-  local first=${VK_DRIVER_FILES%%:*}
-  if [ -n "$first" ] && [ -f "$first" ]; then echo "$VK_DRIVER_FILES"; return 0; fi
+  local preset=${VK_DRIVER_FILES:-}
+  if [ -n "$preset" ] && [ -f "${preset%%:*}" ]; then echo "$preset"; return 0; fi
   for d in /usr/share/vulkan/icd.d /etc/vulkan/icd.d /usr/local/share/vulkan/icd.d /usr/local/nvidia/share/vulkan/icd.d /usr/local/nvidia/vulkan/icd.d /usr/local/nvidia/etc/vulkan/icd.d; do
     for f in "$d"/nvidia*.json; do
       if [ -f "$f" ]; then echo "$f"; return 0; fi
     done
   done
-  find /usr /etc /opt -maxdepth 7 -name 'nvidia*icd*.json' -print -quit 2>/dev/null | grep . && return 0
+  find /usr/share /usr/local /etc -maxdepth 6 -name 'nvidia*icd*.json' -print -quit 2>/dev/null | grep . && return 0
   return 1
 }
 
@@ -54,15 +54,23 @@ main() {
   elif [ ${#missing[@]} -gt 0 ]; then
     "$PY" "$REPO/gpu/device/unpack.py" debs "$PACK/debs" "$WORK/vulkan" || { echo "the Vulkan debs could not be unpacked"; return 3; }
     export LD_LIBRARY_PATH="$WORK/vulkan/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-    export GPU_CHECK_CARRIED_LIBS="${missing[*]} (from $(ls "$PACK/debs" | tr '\n' ' '))"
+    export GPU_CHECK_CARRIED_LIBS="${missing[*]} from $(cd "$PACK/debs" && echo *.deb)"
   fi
   export GPU_CHECK_VULKAN_LOADER
   GPU_CHECK_VULKAN_LOADER=$(find_lib libvulkan.so.1 || echo "carried: $WORK/vulkan/usr/lib/x86_64-linux-gnu/libvulkan.so.1")
 
+  # The ICD json names NVIDIA's library by file name, so the dynamic linker must find it: where the
+  # linker's cache does not list it (a driver folder mounted into a container), add its folder.
   local icd glx
+  if glx=$(find_lib libGLX_nvidia.so.0); then
+    export GPU_CHECK_GLX="$glx"
+    if ! ldconfig -p 2>/dev/null | grep -q 'libGLX_nvidia\.so\.0 '; then
+      export LD_LIBRARY_PATH="$(dirname "$glx")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    fi
+  fi
   if icd=$(find_icd); then
     export GPU_CHECK_ICD_SOURCE="found"
-  elif glx=$(find_lib libGLX_nvidia.so.0); then
+  elif [ -n "${glx:-}" ]; then
     # No manifest shipped with the driver: write one naming its Vulkan entry library.
     icd="$WORK/nvidia_icd.json"
     printf '{"file_format_version": "1.0.1", "ICD": {"library_path": "%s", "api_version": "1.3.0"}}\n' "$glx" >"$icd"
@@ -72,7 +80,16 @@ main() {
     export GPU_CHECK_ICD_SOURCE="none: no nvidia ICD json and no libGLX_nvidia.so.0 found; WebGPU will find no adapter"
   fi
   if [ -n "$icd" ]; then export VK_DRIVER_FILES="$icd"; export GPU_CHECK_ICD="$icd"; cat "${icd%%:*}"; fi
-  echo "Vulkan loader: $GPU_CHECK_VULKAN_LOADER${GPU_CHECK_CARRIED_LIBS:+ (carried: $GPU_CHECK_CARRIED_LIBS)}; ICD: ${icd:-none} ($GPU_CHECK_ICD_SOURCE)"
+  echo "Vulkan loader: $GPU_CHECK_VULKAN_LOADER${GPU_CHECK_CARRIED_LIBS:+ ($GPU_CHECK_CARRIED_LIBS)}; ICD: ${icd:-none} ($GPU_CHECK_ICD_SOURCE)"
+
+  # Dawn's own view first, with the Vulkan loader's errors and warnings in the log: when WebGPU finds
+  # no adapter, this is what says why.
+  echo "== Dawn adapter (VK_LOADER_DEBUG=error,warn)"
+  VK_LOADER_DEBUG=error,warn timeout 30 node --input-type=module -e '
+    import { create } from "webgpu";
+    const adapter = await create([]).requestAdapter({ powerPreference: "high-performance" });
+    console.log(adapter ? `adapter: ${JSON.stringify(adapter.info)}` : "no adapter");
+    process.exit(0);' 2>&1 | tail -n 40
 
   export QUANTSCOPE_BACKEND=${QUANTSCOPE_BACKEND:-webgpu}
   echo "== gpu-check: $(node --version), backend $QUANTSCOPE_BACKEND"
