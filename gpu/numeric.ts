@@ -4,6 +4,9 @@ import { run } from "node:test";
 import type { BackendName } from "../src/backend/select.js";
 import type { Row } from "./results.js";
 
+/** Longest a single numeric test may run before it is failed. */
+export const NUMERIC_TEST_TIMEOUT_MS = 120_000;
+
 /** Where compiled tests live, from this file (dist/gpu/numeric.js). */
 export const DIST_TEST = new URL("../test/", import.meta.url).pathname;
 
@@ -37,7 +40,10 @@ export async function runNumeric(backend: BackendName, filter: readonly string[]
   // The test processes inherit the environment: this is how testBackend() learns the backend.
   process.env.QUANTSCOPE_BACKEND = backend;
   const rows: Row[] = [];
-  const stream = run({ files, concurrency: 1, timeout: 10 * 60_000 });
+  // forceExit: a test process ends when its tests do, even if Dawn keeps the event loop alive. The
+  // timeout is per test: the slowest took 65 s on wasm on a busy 2-core machine, and a hung one must
+  // not eat the device call's time limit.
+  const stream = run({ files, concurrency: 1, timeout: NUMERIC_TEST_TIMEOUT_MS, forceExit: true });
   for await (const event of stream) {
     if (event.type === "test:stderr" || event.type === "test:stdout") {
       log(`  ${relative(DIST_TEST, event.data.file ?? "")}: ${event.data.message.trimEnd()}`);
