@@ -93,8 +93,8 @@ export async function gpuCheck(opts: CheckOptions, log: (line: string) => void =
         const vs = `${opts.backend} vs ${opts.reference}`;
         const onGpu = GPU_BACKENDS.includes(opts.backend);
         targets.push(
-          { target: "parity: step-1 loss", stage, value: fmt(v.firstStepRelDiff), threshold: `≤ ${PARITY_TOLERANCE.firstStep} relative`, met: v.firstStepRelDiff <= PARITY_TOLERANCE.firstStep, detail: `${vs}: ${under.losses[0]} vs ${ref.losses[0]}` },
-          { target: `parity: losses over ${opts.paritySteps} steps`, stage, value: fmt(v.maxRelDiff), threshold: `≤ ${PARITY_TOLERANCE.trajectory} relative, every step`, met: v.maxRelDiff <= PARITY_TOLERANCE.trajectory, detail: `${vs}: largest at step ${v.maxRelDiffStep}; final ${under.losses[opts.paritySteps - 1]} vs ${ref.losses.at(-1)}` },
+          { target: "parity: step-1 loss", stage, value: fmt(v.firstStepRelDiff), threshold: `≤ ${PARITY_TOLERANCE.firstStep.toExponential()} relative`, met: v.firstStepRelDiff <= PARITY_TOLERANCE.firstStep, detail: `${vs}: ${under.losses[0]} vs ${ref.losses[0]}` },
+          { target: `parity: losses over ${opts.paritySteps} steps`, stage, value: fmt(v.maxRelDiff), threshold: `≤ ${PARITY_TOLERANCE.trajectory.toExponential()} relative, every step`, met: v.maxRelDiff <= PARITY_TOLERANCE.trajectory, detail: `${vs}: largest at step ${v.maxRelDiffStep}; final ${under.losses[opts.paritySteps - 1]} vs ${ref.losses.at(-1)}` },
           { target: `tf.memory() flat over ${opts.memorySteps} steps`, stage, value: `+${v.maxTensorGrowth} tensors, +${v.bytesGrowth} bytes`, threshold: "+0 after step 2", met: v.maxTensorGrowth === 0 && v.bytesGrowth === 0, detail: `${v.tensorsAtStep2} tensors from step 2 on (${opts.backend})` },
           {
             target: "no per-step dataSync", stage, value: `${v.dataSyncTotal} dataSync, ${v.backendSyncTotal} blocking backend reads`,
