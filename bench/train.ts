@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { selectBackend, type BackendName } from "../src/backend/select.js";
 import { builtinDataset } from "../src/data/builtin.js";
-import { CONFIGS, type ConfigName } from "../src/model/config.js";
+import { CONFIGS, type ConfigName, type TransformerConfig } from "../src/model/config.js";
 import { Transformer } from "../src/model/transformer.js";
 import { Trainer } from "../src/train/trainer.js";
 import { median } from "./timing.js";
@@ -16,9 +16,9 @@ export interface TrainBenchOptions {
   readonly torchThreads?: number;
 }
 
-/** Median tokens/s of `measured` steps after `warmup` steps of AdamW training. */
-async function timeTraining(config: ConfigName, batch: number, warmup: number, measured: number): Promise<number> {
-  const model = Transformer.create(CONFIGS[config], 0);
+/** Median tokens/s of `measured` steps after `warmup` steps of AdamW training on the current backend. */
+export async function timeTraining(config: TransformerConfig, batch: number, warmup: number, measured: number): Promise<number> {
+  const model = Transformer.create(config, 0);
   const trainer = new Trainer(model, builtinDataset(), { steps: warmup + measured, batchSize: batch, weightDecay: 0.1 });
   const rates: number[] = [];
   for (let i = 0; i < warmup + measured; i++) {
@@ -30,12 +30,22 @@ async function timeTraining(config: ConfigName, batch: number, warmup: number, m
   return median(rates);
 }
 
-function torchTokensPerSec(config: ConfigName, batch: number, threads: number): { value: number; note: string } | { error: string } {
+export interface TorchPeerOptions {
+  readonly threads: number;
+  /** `cpu` or `cuda`. */
+  readonly device?: string;
+  readonly warmup?: number;
+  readonly steps?: number;
+}
+
+/** PyTorch eager training the same model, batch and AdamW (bench/torch_train.py), in tokens/s. */
+export function torchTokensPerSec(config: TransformerConfig, batch: number, opts: TorchPeerOptions): { value: number; note: string } | { error: string } {
   const script = fileURLToPath(new URL("../../bench/torch_train.py", import.meta.url));
-  const res = spawnSync(process.env.QUANTSCOPE_PYTHON ?? "python3", [script, JSON.stringify({ ...CONFIGS[config], batch, steps: 5, threads })], { encoding: "utf8" });
+  const request = { ...config, batch, steps: opts.steps ?? 5, warmup: opts.warmup ?? 2, threads: opts.threads, device: opts.device ?? "cpu" };
+  const res = spawnSync(process.env.QUANTSCOPE_PYTHON ?? "python3", [script, JSON.stringify(request)], { encoding: "utf8" });
   if (res.status !== 0) return { error: (res.stderr || res.error?.message || "failed").trim().split("\n").at(-1)! };
-  const out = JSON.parse(res.stdout) as { tokens_per_s: number; torch: string; threads: number };
-  return { value: out.tokens_per_s, note: `torch ${out.torch}, ${out.threads} threads` };
+  const out = JSON.parse(res.stdout) as { tokens_per_s: number; torch: string; threads: number; device: string };
+  return { value: out.tokens_per_s, note: `torch ${out.torch}, ${out.device === "cpu" ? `${out.threads} threads` : out.device}` };
 }
 
 /**
@@ -46,7 +56,7 @@ export async function benchTrain(opts: TrainBenchOptions = {}): Promise<BenchRow
   const config = opts.config ?? "tiny";
   const batch = opts.batch ?? 32;
   const rows: BenchRow[] = [];
-  const torch = torchTokensPerSec(config, batch, opts.torchThreads ?? 2);
+  const torch = torchTokensPerSec(CONFIGS[config], batch, { threads: opts.torchThreads ?? 2 });
   const torchRate = "value" in torch ? torch.value : null;
   if ("value" in torch) rows.push({ bench: "train", case: `${config} pytorch-cpu (${torch.note})`, value: torch.value, unit: "tokens/s", baseline_ratio: 1 });
   else console.warn(`PyTorch peer skipped: ${torch.error}`);
@@ -59,7 +69,7 @@ export async function benchTrain(opts: TrainBenchOptions = {}): Promise<BenchRow
       continue;
     }
     // The pure-JS cpu backend needs ~30 s a step at batch 32 on tiny: time fewer steps there.
-    const rate = backend === "cpu" ? await timeTraining(config, batch, 0, 1) : await timeTraining(config, batch, 2, 5);
+    const rate = backend === "cpu" ? await timeTraining(CONFIGS[config], batch, 0, 1) : await timeTraining(CONFIGS[config], batch, 2, 5);
     rates.set(backend, rate);
     rows.push({ bench: "train", case: `${config} ${backend}`, value: rate, unit: "tokens/s", baseline_ratio: torchRate ? rate / torchRate : null });
   }

@@ -72,9 +72,16 @@ function probeGpuAdapter(timeoutMs: number): { ok: boolean; reason: string } {
   return { ok: false, reason: out.startsWith("error") ? `Dawn: ${out.slice(6)}` : "Dawn found no GPU adapter" };
 }
 
+/** What tfjs-node-gpu needs, added to why it was passed over: its failures name a library, not the remedy. */
+const NODE_GPU_NEEDS = "it needs an NVIDIA GPU with CUDA 11.x and cuDNN 8 libraries on the library path (see environment.yml, then `npm install @tensorflow/tfjs-node-gpu`)";
+
 const loaders: Record<BackendName, Loader> = {
   "tensorflow-gpu": async () => {
-    await importOptional("@tensorflow/tfjs-node-gpu");
+    try {
+      await importOptional("@tensorflow/tfjs-node-gpu");
+    } catch (err) {
+      throw err instanceof BackendUnavailable ? new BackendUnavailable(`${err.message}; ${NODE_GPU_NEEDS}`) : err;
+    }
     return "tensorflow";
   },
   tensorflow: async () => {
