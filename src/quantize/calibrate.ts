@@ -10,6 +10,7 @@
  * Running maxima stay on the backend (kept tensors, no sync per call); `finish()` reads them once.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { finiteOnly } from "./fake.js";
 import { floatLinear, type LinearCall, type LinearImpl } from "../model/linear.js";
 
 /** Calibration statistics of one linear layer's input. */
@@ -144,9 +145,11 @@ export function calibrate(opts: CalibrateOptions = {}): Calibrator {
     tf.tidy(() => {
       const x = call.x;
       const prev = state.get(call.name);
-      const cmax = tf.max(tf.abs(x), 0) as tf.Tensor1D;
-      const mn = tf.min(x) as tf.Scalar;
-      const mx = tf.max(x) as tf.Scalar;
+      // Ranges over finite values only, as every quantizer's block statistics (int.ts).
+      const xf = finiteOnly(x);
+      const cmax = tf.max(tf.abs(xf), 0) as tf.Tensor1D;
+      const mn = tf.min(xf) as tf.Scalar;
+      const mx = tf.max(xf) as tf.Scalar;
       const r: Running = prev ?? { cmax: undefined!, min: undefined!, max: undefined!, tokens: 0 };
       r.cmax = swap(prev?.cmax, prev ? tf.maximum(prev.cmax, cmax) : cmax);
       r.min = swap(prev?.min, prev ? tf.minimum(prev.min, mn) : mn);

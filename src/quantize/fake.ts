@@ -26,10 +26,19 @@ function reduceAxes(g: Granularity): number[] | null {
   return g === "tensor" ? [0, 1] : g === "channel" ? [0] : g === "token" ? [1] : null;
 }
 
-/** Block statistics of `x` (already reshaped to `[G, g, cols]` for groups), keeping dims so they broadcast. */
+/** `x` with every non-finite element replaced by 0, which is inside every block's range anyway. */
+export function finiteOnly<T extends tf.Tensor>(x: T): T {
+  return tf.tidy(() => tf.where(tf.less(tf.abs(x), Infinity), x, tf.zerosLike(x)) as T);
+}
+
+/**
+ * Block statistics of `x` (already reshaped to `[G, g, cols]` for groups) over its finite values
+ * (the non-finite rule in `int.ts`), keeping dims so they broadcast.
+ */
 function rangeOf(x: tf.Tensor, axes: number[], symmetric: boolean): BlockRange {
-  if (symmetric) return { hi: tf.max(tf.abs(x), axes, true) };
-  return { hi: tf.maximum(tf.max(x, axes, true), 0), lo: tf.minimum(tf.min(x, axes, true), 0) };
+  const f = finiteOnly(x);
+  if (symmetric) return { hi: tf.max(tf.abs(f), axes, true) };
+  return { hi: tf.maximum(tf.max(f, axes, true), 0), lo: tf.minimum(tf.min(f, axes, true), 0) };
 }
 
 /**
@@ -43,10 +52,12 @@ export function fakeQuantWithRange<T extends tf.Tensor>(x: T, range: BlockRange,
     s = tf.where(tf.equal(s, 0), tf.onesLike(s), s);
     const r = tf.div(1, s);
     const v = tf.mul(x, r);
-    if (symmetric) return tf.mul(roundHalfEvenTensor(tf.clipByValue(v, qmin, qmax)), s) as T;
+    // NaN stays NaN (int.ts's rule); clipByValue would turn it into qmin on wasm.
+    const keepNaN = (y: tf.Tensor) => tf.where(tf.isNaN(x), x, y) as T;
+    if (symmetric) return keepNaN(tf.mul(roundHalfEvenTensor(tf.clipByValue(v, qmin, qmax)), s));
     const z = roundHalfEvenTensor(tf.clipByValue(tf.mul(tf.neg(range.lo!), r), 0, qmax));
     const clamped = tf.minimum(tf.maximum(v, tf.neg(z)), tf.sub(qmax, z));
-    return tf.mul(roundHalfEvenTensor(clamped), s) as T;
+    return keepNaN(tf.mul(roundHalfEvenTensor(clamped), s));
   });
 }
 

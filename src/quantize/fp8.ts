@@ -10,6 +10,7 @@
  * ±max — the standard choice for post-training quantization. NaN stays NaN.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { finiteOnly } from "./fake.js";
 import { ROUND_MAGIC_F64, roundHalfEvenTensor } from "./rounding.js";
 
 export type Fp8Format = "e4m3" | "e5m2";
@@ -32,6 +33,13 @@ export const FP8: Readonly<Record<Fp8Format, Fp8Spec>> = {
   e5m2: { expBits: 5, manBits: 2, bias: 15, max: 57344, minNormal: 2 ** -14, minSubnormal: 2 ** -16 },
 };
 
+/** The spec of an FP8 format; an unknown name is an error listing the formats. */
+export function fp8Spec(format: Fp8Format): Fp8Spec {
+  const f = Object.hasOwn(FP8, format) ? FP8[format] : undefined;
+  if (!f) throw new Error(`unknown FP8 format '${String(format)}': use one of ${Object.keys(FP8).map((k) => `'${k}'`).join(", ")}`);
+  return f;
+}
+
 /** Exact binary exponent `floor(log2 a)` of a positive finite number (log2 corrected by one step either way). */
 function exponentOf(a: number): number {
   let e = Math.floor(Math.log2(a));
@@ -42,7 +50,7 @@ function exponentOf(a: number): number {
 
 /** Nearest FP8 value of `x` (RNE, saturating, subnormals), as a number. */
 export function fp8Round(x: number, format: Fp8Format): number {
-  const f = FP8[format];
+  const f = fp8Spec(format);
   if (Number.isNaN(x)) return NaN;
   const a = Math.min(Math.abs(x), f.max);
   if (a === 0) return x; // keeps the sign of −0
@@ -64,7 +72,7 @@ export function toFp8(x: Float32Array, format: Fp8Format, out: Float32Array = ne
  * (E4M3) or 0.11111.11 (E5M2).
  */
 export function encodeFp8(x: number, format: Fp8Format): number {
-  const f = FP8[format];
+  const f = fp8Spec(format);
   if (Number.isNaN(x)) return 0x7f; // E4M3 S.1111.111; E5M2 0.11111.11
   const v = fp8Round(x, format);
   const sign = v < 0 || Object.is(v, -0) ? 0x80 : 0;
@@ -78,7 +86,7 @@ export function encodeFp8(x: number, format: Fp8Format): number {
 
 /** The value of an FP8 bit pattern (0–255). E4M3: S.1111.111 is NaN; E5M2: exponent 31 is ±inf (mantissa 0) or NaN. */
 export function decodeFp8(byte: number, format: Fp8Format): number {
-  const f = FP8[format];
+  const f = fp8Spec(format);
   const sign = byte & 0x80 ? -1 : 1;
   const exp = (byte >> f.manBits) & ((1 << f.expBits) - 1);
   const man = byte & ((1 << f.manBits) - 1);
@@ -93,7 +101,7 @@ export function decodeFp8(byte: number, format: Fp8Format): number {
  * Element-wise FP8 cast of a float32 tensor, agreeing exactly with {@link toFp8}.
  */
 export function toFp8Tensor<T extends tf.Tensor>(x: T, format: Fp8Format): T {
-  return toMinifloatTensor(x, FP8[format]);
+  return toMinifloatTensor(x, fp8Spec(format));
 }
 
 /**
@@ -114,15 +122,19 @@ export function toMinifloatTensor<T extends tf.Tensor>(x: T, f: Fp8Spec): T {
     // Clamp into the subnormal range first so the rounding trick stays exact (other lanes are discarded).
     const ySub = tf.clipByValue(y, -f.minNormal, f.minNormal);
     const sub = tf.mul(roundHalfEvenTensor(tf.mul(ySub, 1 / f.minSubnormal)), f.minSubnormal);
-    return tf.where(tf.less(tf.abs(y), f.minNormal), sub, normal) as T;
+    const q = tf.where(tf.less(tf.abs(y), f.minNormal), sub, normal);
+    // As a hardware cast: NaN stays NaN (clipByValue returns the lower bound for NaN on wasm), and a
+    // value that rounds to zero keeps its sign (−0).
+    return tf.where(tf.isNaN(x), x, tf.where(tf.equal(q, 0), tf.mul(x, 0), q)) as T;
   });
 }
 
 /** Per-tensor FP8 fake cast: `s = max|x| / FP8max` (`0 → 1`), `x̂ = fp8(x / s) · s`. */
 export function fakeFp8(x: tf.Tensor2D, format: Fp8Format): tf.Tensor2D {
   return tf.tidy(() => {
-    const amax = tf.max(tf.abs(x));
-    let s = tf.div(amax, FP8[format].max);
+    // The scale comes from finite values only (the non-finite rule in int.ts); ±Inf then saturates.
+    const amax = tf.max(tf.abs(finiteOnly(x)));
+    let s = tf.div(amax, fp8Spec(format).max);
     s = tf.where(tf.equal(s, 0), tf.onesLike(s), s);
     return tf.mul(toFp8Tensor(tf.div(x, s), format), s) as tf.Tensor2D;
   });

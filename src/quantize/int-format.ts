@@ -16,6 +16,20 @@
  */
 export type Granularity = "tensor" | "channel" | "token" | "group";
 
+/** Every {@link Granularity}, for checking options. */
+export const GRANULARITIES: readonly Granularity[] = ["tensor", "channel", "token", "group"];
+
+/**
+ * Checks quantizer options and a shape, naming the bad one and listing valid values (`bits` is
+ * checked by `codeRange`).
+ */
+export function checkQuantizeOptions(shape: readonly number[], o: QuantizeOptions): void {
+  if (typeof o !== "object" || o === null) throw new Error(`quantize options must be an object { bits, symmetric, granularity }, got ${String(o)}`);
+  if (!GRANULARITIES.includes(o.granularity)) throw new Error(`quantize option granularity must be one of ${GRANULARITIES.map((g) => `'${g}'`).join(", ")}, got '${String(o.granularity)}'`);
+  if (typeof o.symmetric !== "boolean") throw new Error(`quantize option symmetric must be true or false, got ${String(o.symmetric)}`);
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new Error(`shape must be an array of non-negative integers, got [${Array.isArray(shape) ? shape.join(", ") : String(shape)}]`);
+}
+
 /** How to quantize. */
 export interface QuantizeOptions {
   /** Code width, 2–8. Codes of 2–4 bits are packed two per byte. */

@@ -22,14 +22,20 @@
  * - dequantized value `x̂ = fl((q − z) · s)`.
  *
  * `rne` is round half to even (see `rounding.ts`). For values inside the block's range the error is
- * `|x − x̂| ≤ s/2` up to float32 rounding of `x·r` (a relative 2^-24). NaN inputs are ignored by the
- * block statistics and get unspecified codes.
+ * `|x − x̂| ≤ s/2` up to float32 rounding of `x·r` (a relative 2^-24).
+ *
+ * ## Non-finite inputs (one rule for every quantizer here, `fake.ts` included)
+ * - Block statistics use the block's finite values only: one ±Inf or NaN never sets a scale, so it
+ *   cannot turn its whole block into Inf or NaN.
+ * - ±Inf saturates to the extreme code of its sign (dequantized: the block's largest magnitude).
+ * - NaN has no integer code: {@link quantizeTensor} refuses it with an error giving its index;
+ *   fake quantization keeps it NaN (a broken activation stays visibly broken).
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import { tfjsHeap } from "../wasm/tfjs-heap.js";
 import { codeRange, ROUND_MAGIC_F64 } from "./rounding.js";
-import type { Granularity, QuantizeOptions, QuantizedTensor } from "./int-format.js";
-import { dequantizeSimd, quantizeSimd, simdApplies } from "./simd.js";
+import { checkQuantizeOptions, type Granularity, type QuantizeOptions, type QuantizedTensor } from "./int-format.js";
+import { dequantizeSimd, NonFiniteInput, quantizeSimd, simdApplies } from "./simd.js";
 
 export type { Granularity, QuantizeOptions, QuantizedTensor } from "./int-format.js";
 
@@ -60,6 +66,7 @@ interface Layout {
 }
 
 function layout(shape: readonly number[], o: QuantizeOptions): Layout {
+  checkQuantizeOptions(shape, o);
   const n = shape.reduce((a, b) => a * b, 1);
   if (o.granularity === "tensor") return { rows: 1, cols: n, chunkRows: 1, nBlocks: 1 };
   if (shape.length !== 2) throw new Error(`granularity '${o.granularity}' needs a 2-D tensor, got shape [${shape.join(", ")}]`);
@@ -125,7 +132,8 @@ function quantizeTf(x: tf.Tensor, o: QuantizeOptions, run: QuantRun = {}): Quant
   if (!heap || ptr == null) return quantizeValues(x.dataSync() as Float32Array, shape, o, run);
   codeRange(o.bits, o.symmetric);
   const L = layout(shape, o);
-  return quantizeSimd({ ...heap, ptr }, shape, o, L.nBlocks, reusable(run.into, shape, o));
+  const into = reusable(run.into, shape, o);
+  return simdOrNull(() => quantizeSimd({ ...heap, ptr }, shape, o, L.nBlocks, into)) ?? quantizeValues(x.dataSync() as Float32Array, shape, o, { into, impl: "js" });
 }
 
 function quantizeValues(values: Float32Array, shape: readonly number[], o: QuantizeOptions, run: QuantRun = {}): QuantizedTensor {
@@ -135,7 +143,10 @@ function quantizeValues(values: Float32Array, shape: readonly number[], o: Quant
   const { qmin, qmax } = codeRange(o.bits, o.symmetric);
   const L = layout(shape, o);
   const into = reusable(run.into, shape, o);
-  if (impl !== "js" && simdApplies(shape, o)) return quantizeSimd(values, shape, o, L.nBlocks, into);
+  if (impl !== "js" && simdApplies(shape, o)) {
+    const q = simdOrNull(() => quantizeSimd(values, shape, o, L.nBlocks, into));
+    if (q) return q;
+  }
   if (impl === "simd") throw new Error(`the SIMD path does not apply to shape [${shape.join(", ")}] with ${o.granularity} granularity`);
   const { rows, cols, chunkRows, nBlocks } = L;
   const perCol = o.granularity === "channel" || o.granularity === "group";
@@ -160,6 +171,7 @@ function quantizeValues(values: Float32Array, shape: readonly number[], o: Quant
     const start = r0 * cols;
     const end = r1 * cols;
     // --- statistics of this chunk's blocks
+    // Finite values only (`a < Infinity` is false for ±Inf and NaN); NaN is refused below.
     if (perCol) {
       mx.fill(0);
       mn.fill(0);
@@ -167,14 +179,16 @@ function quantizeValues(values: Float32Array, shape: readonly number[], o: Quant
         for (let i = start; i < end; i += cols)
           for (let c = 0; c < cols; c++) {
             const a = Math.abs(values[i + c]!);
-            if (a > mx[c]!) mx[c] = a;
+            if (a > mx[c]! && a < Infinity) mx[c] = a;
           }
       } else {
         for (let i = start; i < end; i += cols)
           for (let c = 0; c < cols; c++) {
             const v = values[i + c]!;
-            if (v > mx[c]!) mx[c] = v;
-            if (v < mn[c]!) mn[c] = v;
+            if (Math.abs(v) < Infinity) {
+              if (v > mx[c]!) mx[c] = v;
+              if (v < mn[c]!) mn[c] = v;
+            }
           }
       }
     } else {
@@ -182,13 +196,15 @@ function quantizeValues(values: Float32Array, shape: readonly number[], o: Quant
       if (o.symmetric) {
         for (let i = start; i < end; i++) {
           const a = Math.abs(values[i]!);
-          if (a > a0) a0 = a;
+          if (a > a0 && a < Infinity) a0 = a;
         }
       } else {
         for (let i = start; i < end; i++) {
           const v = values[i]!;
-          if (v > a0) a0 = v;
-          if (v < b0) b0 = v;
+          if (Math.abs(v) < Infinity) {
+            if (v > a0) a0 = v;
+            if (v < b0) b0 = v;
+          }
         }
       }
       mx[0] = a0;
@@ -208,6 +224,7 @@ function quantizeValues(values: Float32Array, shape: readonly number[], o: Quant
       lo[c] = qmin - z;
       hi[c] = qmax - z;
     }
+    for (let i = start; i < end; i++) if (values[i] !== values[i]) throw new Error(`quantizeTensor: element ${i} is NaN, which no integer code represents (±Inf saturates; NaN is refused)`);
     // --- codes
     if (perCol) {
       for (let i = start; i < end; i += cols)
@@ -313,4 +330,14 @@ export function dequantize(q: QuantizedTensor, out?: Float32Array, impl: QuantIm
 /** Quantize then dequantize in one call: the fake-quant values of `values` (typed-array reference for the tfjs path). */
 export function fakeQuantArray(values: Float32Array, shape: readonly number[], o: QuantizeOptions, impl: QuantImpl = "auto"): Float32Array {
   return dequantize(quantizeTensor(values, shape, o, { impl }), undefined, impl);
+}
+
+/** The SIMD result, or null when the input holds ±Inf or NaN, which only the scalar loop handles by the rule. */
+function simdOrNull(quantize: () => QuantizedTensor): QuantizedTensor | null {
+  try {
+    return quantize();
+  } catch (err) {
+    if (err instanceof NonFiniteInput) return null;
+    throw err;
+  }
 }

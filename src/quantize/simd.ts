@@ -81,6 +81,17 @@ function params(hi: number, lo: number, qmax: number, symmetric: boolean): [s: n
  * SIMD quantization of `input`: a typed array, streamed through the kernels' memory, or data resident
  * in a kernel memory, read in place. The caller checked {@link simdApplies}.
  */
+/**
+ * The input holds ±Inf or NaN. The kernels do not apply int.ts's non-finite rule (it would cost the
+ * hot loops a compare per element); they notice such input in their statistics and the caller falls
+ * back to the scalar loop, which does.
+ */
+export class NonFiniteInput extends Error {
+  constructor() {
+    super("non-finite input: use the scalar quantizer");
+  }
+}
+
 export function quantizeSimd(input: Float32Array | ResidentInput, shape: readonly number[], o: QuantizeOptions, nBlocks: number, into?: QuantizedTensor): QuantizedTensor {
   const resident = input instanceof Float32Array ? undefined : input;
   const k = resident ? quantKernelsIn(resident.memory) : quantKernels();
@@ -133,10 +144,11 @@ export function quantizeSimd(input: Float32Array | ResidentInput, shape: readonl
     const flatStats = (ptr: number, count: number): [number, number] => {
       statsFlat(ptr, count * 4, A.mx);
       let hi = 0, lo = 0;
+      // Math.max/min keep a NaN lane, so a non-finite input still shows in the scale.
       for (let l = 0; l < 4; l++) {
         const a = A.F32[(A.mx >> 2) + l]!, b = A.F32[(A.mx >> 2) + 4 + l]!;
-        if (a > hi) hi = a;
-        if (!o.symmetric && b < lo) lo = b;
+        hi = Math.max(hi, a);
+        if (!o.symmetric) lo = Math.min(lo, b);
       }
       return [hi, lo];
     };
@@ -148,6 +160,11 @@ export function quantizeSimd(input: Float32Array | ResidentInput, shape: readonl
       if (zeroPoints) zeroPoints.set(A.F32.subarray(A.zf >> 2, (A.zf >> 2) + cols), blockBase);
     };
     const zeroStats = () => A.F32.fill(0, A.mx >> 2, (A.mx >> 2) + 2 * (A.mn - A.mx) / 4);
+    /** Throws {@link NonFiniteInput} when a column statistic saw ±Inf or NaN (the stats kernels propagate NaN). */
+    const checkColStats = () => {
+      for (const base of o.symmetric ? [A.mx] : [A.mx, A.mn])
+        for (let c = 0; c < cols; c++) if (!(Math.abs(A.F32[(base >> 2) + c]!) < Infinity)) throw new NonFiniteInput();
+    };
 
     if (g === "tensor") {
       let hi = 0, lo = 0;
@@ -155,9 +172,10 @@ export function quantizeSimd(input: Float32Array | ResidentInput, shape: readonl
         const r1 = Math.min(rows, r0 + chunkRows);
         const x = load(r0, r1);
         const [h, l] = flatStats(x, (r1 - r0) * cols);
-        if (h > hi) hi = h;
-        if (l < lo) lo = l;
+        hi = Math.max(hi, h);
+        lo = Math.min(lo, l);
       }
+      if (!(Math.abs(hi) < Infinity && Math.abs(lo) < Infinity)) throw new NonFiniteInput();
       const [s, r, z] = params(hi, lo, qmax, o.symmetric);
       scales[0] = s;
       if (zeroPoints) zeroPoints[0] = z;
@@ -174,6 +192,7 @@ export function quantizeSimd(input: Float32Array | ResidentInput, shape: readonl
         const x = load(r0, r1);
         statsCols(x, r1 - r0);
       }
+      checkColStats();
       setColParams(0);
       for (let r0 = 0; r0 < rows; r0 += chunkRows) {
         const r1 = Math.min(rows, r0 + chunkRows);
@@ -187,6 +206,7 @@ export function quantizeSimd(input: Float32Array | ResidentInput, shape: readonl
         const x = load(r0, r1);
         zeroStats();
         statsCols(x, r1 - r0);
+        checkColStats();
         setColParams(gi * cols);
         quantCols(x, A.c, r1 - r0);
         emit(r0, r1);
@@ -196,7 +216,14 @@ export function quantizeSimd(input: Float32Array | ResidentInput, shape: readonl
       for (let r0 = 0; r0 < rows; r0 += chunkRows) {
         const r1 = Math.min(rows, r0 + chunkRows);
         const x = load(r0, r1);
-        quantRows(x, A.c, r1 - r0, cols, qmin, qmax, A.s, A.zf);
+        try {
+          quantRows(x, A.c, r1 - r0, cols, qmin, qmax, A.s, A.zf);
+        } catch (err) {
+          // A NaN statistic makes the kernel's float-to-int conversion trap.
+          if (err instanceof WebAssembly.RuntimeError) throw new NonFiniteInput();
+          throw err;
+        }
+        for (let i = 0; i < r1 - r0; i++) if (!(A.F32[(A.s >> 2) + i]! < Infinity)) throw new NonFiniteInput();
         scales.set(A.F32.subarray(A.s >> 2, (A.s >> 2) + (r1 - r0)), r0);
         if (zeroPoints) zeroPoints.set(A.F32.subarray(A.zf >> 2, (A.zf >> 2) + (r1 - r0)), r0);
         emit(r0, r1);

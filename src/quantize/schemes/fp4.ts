@@ -14,7 +14,7 @@
  * cast), and its low-rank compensation (LoRC).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { mapBlocks } from "../fake.js";
+import { finiteOnly, mapBlocks } from "../fake.js";
 import { fakeFp8, toMinifloatTensor, type Fp8Spec } from "../fp8.js";
 import { quantizedBytes } from "../int.js";
 import type { CommonOptions, SchemeDefinition } from "./registry.js";
@@ -33,7 +33,7 @@ const blocks = (s: Fp4Scheme) => (s.groupSize ? { granularity: "group" as const,
 /** E2M1 fake cast of an `[in, out]` weight with one scale per output channel, or per `groupSize` rows of each. */
 export function fakeFp4(w: tf.Tensor2D, groupSize?: number): tf.Tensor2D {
   return mapBlocks(w, blocks({ name: "fp4", groupSize }), (wb, axes) => {
-    let s = tf.div(tf.max(tf.abs(wb), axes, true), E2M1.max);
+    let s = tf.div(tf.max(tf.abs(finiteOnly(wb)), axes, true), E2M1.max);
     s = tf.where(tf.equal(s, 0), tf.onesLike(s), s);
     return tf.mul(toMinifloatTensor(tf.div(wb, s), E2M1), s);
   });
