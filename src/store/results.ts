@@ -5,8 +5,8 @@ import { TABLE_DEFS, TABLES, type CheckpointRow, type MetricRow, type QuantRow, 
 import { ArrowDataset, type CorruptPart, type ReadOptions } from "./arrow-dataset.js";
 import { checkSchema, tableOf } from "./schemas.js";
 
-/** What a table's folder name may be: one path segment that can name nothing else (no `.`, `..`, separators or upper case). */
-const SAFE_NAME = /^[a-z][a-z0-9_-]*$/;
+/** A name that is one plain path segment (no `.`, `..`, separators, or empty): a mistyped table rather than a path. */
+const WORD = /^[A-Za-z0-9_-]+$/;
 
 /** Rows for any of the tables, as a sweep (or one of its runs) produces them. */
 export interface ResultRows {
@@ -33,13 +33,13 @@ export class ResultsStore {
 
   /**
    * The folder of Arrow parts holding table `name`. Only the results tables have one: any other
-   * name is an error listing them (and the folders the store holds), and a name that is not a
-   * single safe path segment (`..`, `a/b`, `""`) is refused before it can touch the filesystem.
+   * name is an error listing them (and the other folders the store holds), and one that is not a
+   * single plain folder name (`..`, `a/b`, `""`) is refused as such, before it touches the filesystem.
    * The first read or append through it sweeps temporaries that crashed writers left there.
    */
   dataset(name: TableName): ArrowDataset {
-    if (typeof name !== "string" || !SAFE_NAME.test(name)) {
-      throw new Error(`invalid table name ${JSON.stringify(name)}: a table name is lower-case letters, digits, '_' or '-', starting with a letter; tables: ${TABLES.join(", ")}`);
+    if (typeof name !== "string" || !WORD.test(name)) {
+      throw new Error(`invalid table name ${JSON.stringify(name)}: a table name is a single folder name (letters, digits, '_' or '-'); tables: ${TABLES.join(", ")}`);
     }
     if (!Object.hasOwn(TABLE_DEFS, name)) {
       const others = this.#folders().filter((f) => !(TABLES as readonly string[]).includes(f));
