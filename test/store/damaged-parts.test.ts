@@ -1,11 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rename } from "node:fs/promises";
+import { mkdtemp, readFile, rename, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RecordBatchReader, Schema, Table, tableToIPC, vectorFromArray } from "apache-arrow";
+import { readArrowFile } from "../../src/store/arrow-dataset.js";
 import { ResultsStore } from "../../src/store/results.js";
 import { tableOf } from "../../src/store/schemas.js";
 import { makeRecipe } from "../../src/train/recipe.js";
@@ -157,4 +159,20 @@ test("parts written by another quantscope version (other metadata, same columns)
   const forged = first!.replace(/sha256-[0-9a-f]{32}/, `sha256-${"0".repeat(32)}`);
   await rename(first!, forged);
   await assert.rejects(store.read("metrics"), (err: Error) => err.message.startsWith(`${forged}: corrupt: content hash`));
+});
+
+test("the structural checks accept what other Arrow writers produce (polars: string views, uint32 dictionary indices, nulls)", async (t) => {
+  let pl: typeof import("nodejs-polars");
+  try {
+    pl = createRequire(import.meta.url)("nodejs-polars");
+  } catch (err) {
+    if (process.env.CI) throw err;
+    return t.skip(`nodejs-polars cannot load here: ${(err as Error).message.split("\n")[0]}`);
+  }
+  const df = pl.DataFrame({ a: [1, 2, null], s: ["x", null, "zz"], f: [1.5, NaN, 3], b: [true, false, null] }).withColumn(pl.col("s").cast(pl.Categorical).alias("c"));
+  const file = join(await tmp(), "polars.arrow");
+  await writeFile(file, df.writeIPC(undefined as never, { compression: "uncompressed" }) as unknown as Buffer);
+  const table = await readArrowFile(file);
+  assert.deepEqual(table.toArray().map((r) => r.toJSON().c), ["x", null, "zz"]);
+  assert.ok(Number.isNaN(table.get(1)!.toJSON().f));
 });
