@@ -102,7 +102,8 @@ export function checkSchema(part: Table, name: TableName): Table {
   if (want.join() !== have.join()) {
     const missing = want.filter((c) => !have.includes(c));
     const extra = have.filter((c) => !want.includes(c));
-    throw new Error(`columns do not match table '${name}' (schema version ${version}): `
+    const written = version < SCHEMA_VERSION ? `written with schema version ${version}, which this quantscope (schema version ${SCHEMA_VERSION}) cannot read` : `schema version ${version}`;
+    throw new Error(`columns do not match table '${name}' (${written}): `
       + (missing.length || extra.length ? `missing ${missing.join(", ") || "none"}; unexpected ${extra.join(", ") || "none"}` : `order ${have.join(", ")}, expected ${want.join(", ")}`));
   }
   const type = new Struct(schema.fields);

@@ -10,6 +10,7 @@ import { RecordBatchReader, Schema, Table, tableToIPC, vectorFromArray } from "a
 import { readArrowFile } from "../../src/store/arrow-dataset.js";
 import { ResultsStore } from "../../src/store/results.js";
 import { tableOf } from "../../src/store/schemas.js";
+import { SCHEMA_VERSION } from "../../src/tables/index.js";
 import { makeRecipe } from "../../src/train/recipe.js";
 import { CONFIGS } from "../../src/model/config.js";
 
@@ -115,12 +116,15 @@ test("every part is checked against its table, not only the first, and each erro
   const plain = new Table({ a: vectorFromArray([1, 2, 3]) });
   const m = tableOf("metrics", [{ run: "x", step: 1, loss: 1, lr: 1, grad_norm: 1, tokens_per_s: 1 }]);
   const newer = new Table(new Schema(m.schema.fields, new Map([...m.schema.metadata, ["quantscope.schema_version", "99"]])), m.batches);
+  const m2 = tableOf("metrics", [{ run: "x", step: 1, loss: 1, lr: 1, grad_norm: 1, tokens_per_s: 1 }]).assign(new Table({ extra: vectorFromArray([1.5]) }));
+  const older = new Table(new Schema(m2.schema.fields, new Map([...m.schema.metadata, ["quantscope.schema_version", "0"]])), m2.batches);
   const relabelled = new Table(new Schema(traces.schema.fields, new Map([...traces.schema.metadata, ["quantscope.schema", "metrics"]])), traces.batches);
   const cases: [Table, RegExp][] = [
     [traces, /holds table 'traces', expected 'metrics'/],
     [plain, /not a quantscope results part \(no quantscope.schema metadata\), expected table 'metrics'/],
-    [newer, /schema version 99 is newer than this quantscope reads \(1\); upgrade quantscope/],
-    [relabelled, /columns do not match table 'metrics' \(schema version 1\): missing loss:Float32, lr:Float64.*; unexpected layer:Int32/],
+    [newer, new RegExp(`schema version 99 is newer than this quantscope reads \\(${SCHEMA_VERSION}\\); upgrade quantscope`)],
+    [relabelled, new RegExp(`columns do not match table 'metrics' \\(schema version ${SCHEMA_VERSION}\\): missing loss:Float32, lr:Float64.*; unexpected layer:Int32`)],
+    [older, /columns do not match table 'metrics' \(written with schema version 0, which this quantscope \(schema version \d+\) cannot read\): missing none; unexpected extra:Float64/],
   ];
   for (const [table, error] of cases) {
     const file = await dropPart(store, "metrics", table);
