@@ -1,8 +1,9 @@
 import { mkdir, readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { randomBytes } from "node:crypto";
+import { basename, join } from "node:path";
 import { DataType, Dictionary, RecordBatch, Struct, Table, makeData, tableFromIPC, tableToIPC, vectorFromArray, type Data, type Vector } from "apache-arrow";
-import { isTemporary, writeFileAtomic } from "./atomic.js";
+import { isTemporary, sweepTemporaries, writeFileAtomic } from "./atomic.js";
+import { checkDecoded, checkIpcFile } from "./ipc-check.js";
+import { contentHash, partName, recordedHash } from "./part-name.js";
 
 const MAGIC = Buffer.from("ARROW1");
 
@@ -13,13 +14,20 @@ export interface CorruptPart {
 }
 
 export interface ReadOptions {
-  /** `"throw"` (default): a corrupt part is an error naming it. `"skip"`: read the rest and report it. */
+  /**
+   * `"throw"` (default): a part that cannot be read (damaged, or not of this table) is an error
+   * naming it. `"skip"`: read the rest, report each skipped part as a process warning
+   * (`QUANTSCOPE_CORRUPT_PART`) and in `corrupt`.
+   */
   readonly onCorrupt?: "throw" | "skip";
 }
 
 /**
- * Reads one Arrow IPC file, checking the file format's leading and trailing magic so a truncated
- * file is reported as such (rather than as whatever a partial footer decodes to).
+ * Reads one Arrow IPC file in work bounded by its size, or throws an error naming it. In order: the
+ * leading and trailing magic (so a truncated file is reported as such), the content hash its name
+ * records (see part-name.ts; skipped for files without one, such as parts written before hashes),
+ * the file's structure (ipc-check.ts: what apache-arrow would otherwise loop on), then the decoded
+ * columns against their buffers.
  */
 export async function readArrowFile(file: string): Promise<Table> {
   let bytes: Buffer;
@@ -28,11 +36,18 @@ export async function readArrowFile(file: string): Promise<Table> {
   } catch (err) {
     throw new Error(`${file}: cannot read: ${(err as Error).message}`);
   }
-  if (bytes.length < 12 || !bytes.subarray(0, 6).equals(MAGIC) || !bytes.subarray(bytes.length - 6).equals(MAGIC)) {
+  if (bytes.length < 18 || !bytes.subarray(0, 6).equals(MAGIC) || !bytes.subarray(bytes.length - 6).equals(MAGIC)) {
     throw new Error(`${file}: not a complete Arrow IPC file (truncated or corrupt: magic bytes missing)`);
   }
+  const recorded = recordedHash(basename(file));
+  if (recorded !== null && contentHash(bytes) !== recorded) {
+    throw new Error(`${file}: corrupt: content hash ${contentHash(bytes)} does not match the ${recorded} recorded in its name`);
+  }
   try {
-    return tableFromIPC(bytes);
+    checkIpcFile(bytes);
+    const table = tableFromIPC(bytes);
+    checkDecoded(table);
+    return table;
   } catch (err) {
     throw new Error(`${file}: corrupt Arrow IPC file: ${(err as Error).message}`);
   }
@@ -40,20 +55,33 @@ export async function readArrowFile(file: string): Promise<Table> {
 
 /**
  * A folder of Arrow IPC files ("parts") that reads back as one table. Appending writes a new part
- * atomically under a name unique to the writing process, so concurrent writers never touch each
- * other's files and a crash never damages a part that was already there.
+ * atomically under a name unique to the writing process (and recording a hash of its content), so
+ * concurrent writers never touch each other's files and a crash never damages a part that was
+ * already there. The first append or read sweeps the temporaries crashed writers left behind.
  */
 export class ArrowDataset {
+  #swept: Promise<unknown> | undefined;
+
   constructor(readonly dir: string) {}
+
+  /** Removes stale temporaries once per instance; best effort, as a read-only store must still read. */
+  #sweep(): Promise<unknown> {
+    return (this.#swept ??= sweepTemporaries(this.dir).catch(() => undefined));
+  }
 
   /** Writes `table` as a new part; returns its path. Empty tables write nothing. */
   async append(table: Table): Promise<string | null> {
     if (table.numRows === 0) return null;
-    await mkdir(this.dir, { recursive: true });
-    // Time first so parts sort in write order; pid and random bytes keep names unique across writers.
-    const name = `part-${Date.now().toString().padStart(15, "0")}-${process.pid}-${randomBytes(4).toString("hex")}.arrow`;
-    const path = join(this.dir, name);
-    await writeFileAtomic(path, tableToIPC(table, "file"));
+    await this.#sweep();
+    const bytes = tableToIPC(table, "file");
+    try {
+      await mkdir(this.dir, { recursive: true });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw Object.assign(new Error(`cannot create ${this.dir}: ${e.message}`, { cause: err }), { code: e.code });
+    }
+    const path = join(this.dir, partName(bytes));
+    await writeFileAtomic(path, bytes);
     return path;
   }
 
@@ -69,16 +97,27 @@ export class ArrowDataset {
     return names.filter((n) => n.endsWith(".arrow") && !isTemporary(n)).sort().map((n) => join(this.dir, n));
   }
 
-  /** All parts as one table (`null` when there are none), plus the parts skipped as corrupt. */
-  async read(opts: ReadOptions = {}): Promise<{ table: Table | null; corrupt: CorruptPart[] }> {
+  /**
+   * All parts as one table (`null` when there are none), plus the parts skipped as corrupt. `check`
+   * vets each part as read (e.g. that it holds the expected table) and returns it as it should be
+   * concatenated; what it throws counts as a corrupt part, named like any other.
+   */
+  async read(opts: ReadOptions & { check?: (part: Table) => Table } = {}): Promise<{ table: Table | null; corrupt: CorruptPart[] }> {
+    await this.#sweep();
     const tables: Table[] = [];
     const corrupt: CorruptPart[] = [];
     for (const file of await this.parts()) {
       try {
-        tables.push(await readArrowFile(file));
+        const part = await readArrowFile(file);
+        try {
+          tables.push(opts.check ? opts.check(part) : part);
+        } catch (err) {
+          throw new Error(`${file}: ${(err as Error).message}`);
+        }
       } catch (err) {
         if (opts.onCorrupt !== "skip") throw err;
         corrupt.push({ file, error: (err as Error).message });
+        process.emitWarning(`skipped a part that cannot be read: ${(err as Error).message}`, { code: "QUANTSCOPE_CORRUPT_PART" });
       }
     }
     if (tables.length === 0) return { table: null, corrupt };

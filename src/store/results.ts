@@ -1,8 +1,12 @@
 import { Table } from "apache-arrow";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { TABLE_DEFS, type CheckpointRow, type MetricRow, type QuantRow, type RunRow, type TableName, type TraceRow } from "../tables/index.js";
+import { TABLE_DEFS, TABLES, type CheckpointRow, type MetricRow, type QuantRow, type RunRow, type TableName, type TraceRow } from "../tables/index.js";
 import { ArrowDataset, type CorruptPart, type ReadOptions } from "./arrow-dataset.js";
 import { checkSchema, tableOf } from "./schemas.js";
+
+/** A name that is one plain path segment (no `.`, `..`, separators, or empty): a mistyped table rather than a path. */
+const WORD = /^[A-Za-z0-9_-]+$/;
 
 /** Rows for any of the tables, as a sweep (or one of its runs) produces them. */
 export interface ResultRows {
@@ -17,13 +21,42 @@ export interface ResultRows {
  * A results folder with one Arrow dataset per table (`runs/`, `metrics/`, `traces/`, `quant/`,
  * `checkpoints/`). Every append is a new atomically written part, so results from a crashed or
  * concurrent session are never lost or corrupted; every read returns all parts as one table.
- * The files are plain Arrow IPC: pyarrow, polars or DuckDB open them directly.
+ * The files are plain Arrow IPC: pyarrow, polars or DuckDB open them directly. Each part's name
+ * records a hash of its content, checked on every read, so a damaged part is reported rather than
+ * read as different values (see part-name.ts). Parts are published by rename, so a store shared
+ * between machines needs a filesystem where rename is atomic.
  */
 export class ResultsStore {
+  readonly #datasets = new Map<TableName, ArrowDataset>();
+
   constructor(readonly root: string, readonly backend = "unknown") {}
 
+  /**
+   * The folder of Arrow parts holding table `name`. Only the results tables have one: any other
+   * name is an error listing them (and the other folders the store holds), and one that is not a
+   * single plain folder name (`..`, `a/b`, `""`) is refused as such, before it touches the filesystem.
+   * The first read or append through it sweeps temporaries that crashed writers left there.
+   */
   dataset(name: TableName): ArrowDataset {
-    return new ArrowDataset(join(this.root, name));
+    if (typeof name !== "string" || !WORD.test(name)) {
+      throw new Error(`invalid table name ${JSON.stringify(name)}: a table name is a single folder name (letters, digits, '_' or '-'); tables: ${TABLES.join(", ")}`);
+    }
+    if (!Object.hasOwn(TABLE_DEFS, name)) {
+      const others = this.#folders().filter((f) => !(TABLES as readonly string[]).includes(f));
+      throw new Error(`no table '${name}' in the results store ${this.root}; tables: ${TABLES.join(", ")}`
+        + (others.length ? `; other folders in the store: ${others.join(", ")}` : ""));
+    }
+    let ds = this.#datasets.get(name);
+    if (!ds) this.#datasets.set(name, (ds = new ArrowDataset(join(this.root, name))));
+    return ds;
+  }
+
+  #folders(): string[] {
+    try {
+      return readdirSync(this.root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    } catch {
+      return [];
+    }
   }
 
   async appendRuns(rows: readonly RunRow[]): Promise<void> {
@@ -56,19 +89,28 @@ export class ResultsStore {
   }
 
   async #append(name: TableName, records: readonly Record<string, unknown>[]): Promise<void> {
-    await this.dataset(name).append(tableOf(name, records));
+    const table = tableOf(name, records);
+    try {
+      await this.dataset(name).append(table);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw Object.assign(new Error(`cannot append ${records.length} rows to table '${name}': ${e.message}`, { cause: err }), { code: e.code });
+    }
   }
 
-  /** One table with every part of `name` (an empty table of the right schema when there is none). */
+  /**
+   * One table with every part of `name`, under the table's current schema (its metadata: this
+   * quantscope's version). A table nothing was appended to yet reads as zero rows of that schema.
+   * Every part is checked (content hash, structure, table name, schema version and columns); one
+   * that fails is an error naming its file, or with `onCorrupt: "skip"` is left out with a warning.
+   */
   async read(name: TableName, opts: ReadOptions = {}): Promise<Table> {
     return (await this.readWithReport(name, opts)).table;
   }
 
   /** Like {@link read}, also listing parts skipped as corrupt (with `onCorrupt: "skip"`). */
   async readWithReport(name: TableName, opts: ReadOptions = {}): Promise<{ table: Table; corrupt: CorruptPart[] }> {
-    const { table, corrupt } = await this.dataset(name).read(opts);
-    if (!table) return { table: tableOf(name, []), corrupt };
-    checkSchema(table, name, this.dataset(name).dir);
-    return { table, corrupt };
+    const { table, corrupt } = await this.dataset(name).read({ ...opts, check: (part) => checkSchema(part, name) });
+    return { table: table ?? tableOf(name, []), corrupt };
   }
 }

@@ -92,7 +92,8 @@ function fieldsOf(leaves: readonly Leaf[]): Field[] {
 function recordOf(leaves: readonly Leaf[], row: object): Record<string, unknown> {
   return Object.fromEntries(leaves.map((l) => {
     const v = l.path.reduce<unknown>((o, k) => (o as Record<string, unknown> | null | undefined)?.[k], row);
-    return [l.name, l.column instanceof StructColumn && v != null ? recordOf(l.column.leaves, v as object) : v];
+    // Anything but an object is left as it is, for tableOf to reject by name.
+    return [l.name, l.column instanceof StructColumn && typeof v === "object" && v !== null ? recordOf(l.column.leaves, v) : v];
   }));
 }
 

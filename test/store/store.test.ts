@@ -77,27 +77,27 @@ test("an independent Arrow implementation (polars, Rust) reads our files with th
   assert.equal(metrics.getColumn("grad_norm").toArray()[0], 2.25);
 });
 
-test("a writer killed mid-write leaves every earlier part readable and no partial part", async () => {
+test("a writer killed mid-write leaves every earlier part readable and no partial part; the next read sweeps its temporary", async () => {
   const dir = await tmp();
-  // Large parts (200k rows ≈ 5 MB) so the kill lands inside a write with high probability.
+  // Large parts (200k rows ≈ 5 MB), and the kill sent as soon as the fourth write's temporary
+  // appears, so it lands inside that write.
   const child = spawn(process.execPath, [writer, dir, "1000", "200000", "killed"], { stdio: ["ignore", "pipe", "inherit"] });
-  await new Promise<void>((resolve) => {
-    child.stdout!.on("data", (d: Buffer) => {
-      if (/wrote 3\b/.test(String(d))) {
-        // Let the fourth write start, then kill it.
-        setTimeout(() => { child.kill("SIGKILL"); resolve(); }, 30);
-      }
-    });
-  });
-  await new Promise((r) => child.on("exit", r));
+  const exited = new Promise((r) => child.on("exit", r));
+  await new Promise<void>((resolve) => child.stdout!.on("data", (d: Buffer) => { if (/wrote 3\b/.test(String(d))) resolve(); }));
+  const temporaries = async () => (await readdir(dir)).filter((n) => n.endsWith(".tmp"));
+  while ((await temporaries()).length === 0) await new Promise((r) => setImmediate(r));
+  child.kill("SIGKILL");
+  await exited;
+  assert.equal((await temporaries()).length, 1, "the kill interrupted a write");
   const ds = new ArrowDataset(dir);
   const parts = await ds.parts();
   assert.ok(parts.length >= 3, `${parts.length} complete parts`);
   const { table, corrupt } = await ds.read();
   assert.deepEqual(corrupt, []);
   assert.equal(table!.numRows, parts.length * 200000);
-  // Whatever the kill interrupted is at most a hidden temporary, never a visible part.
-  for (const name of await readdir(dir)) assert.ok(name.startsWith("part-") || (name.startsWith(".") && name.endsWith(".tmp")), name);
+  // What the kill interrupted was a hidden temporary, never a visible part, and the read (the
+  // dataset's first use) swept it, as its writer is gone.
+  for (const name of await readdir(dir)) assert.ok(name.startsWith("part-"), name);
 });
 
 test("two processes appending to one folder at once lose nothing", async () => {

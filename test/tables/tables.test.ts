@@ -171,3 +171,34 @@ test("the schemas keep every column files of schema version 1 have, in order, wi
     assert.equal(new Set(ids).size, ids.length, `${name}: each dictionary column has its own dictionary id`);
   }
 });
+
+test("a value of the wrong type is an error naming the table, row, column and value; NaN and infinite floats are kept", async () => {
+  const m = sampleRow("metrics", 0, false) as unknown as MetricRow;
+  const store = new ResultsStore(await mkdtemp(join(tmpdir(), "qs-tables-")));
+  const refused: [Partial<Record<keyof MetricRow, unknown>>, RegExp][] = [
+    [{ step: NaN }, /metrics row 1: column 'step' \(Int64\) must be an integer, got NaN$/],
+    [{ step: 1.5 }, /metrics row 1: column 'step' \(Int64\) must be an integer, got 1\.5$/],
+    [{ step: 2 ** 53 }, /column 'step' \(Int64\) must be an integer that fits Int64, got 9007199254740992/],
+    [{ step: "3" }, /column 'step' \(Int64\) must be an integer, got "3"/],
+    [{ loss: "abc" }, /metrics row 1: column 'loss' \(Float32\) must be a number, got "abc"$/],
+    [{ run: 7 }, /column 'run' \(Dictionary<Int32, Utf8>\) must be a string, got 7/],
+  ];
+  for (const [change, error] of refused) {
+    await assert.rejects(store.appendMetrics([m, { ...m, ...change } as MetricRow]), error);
+  }
+  const r = runRow("friendly/seed3", null, null);
+  await assert.rejects(store.appendRuns([{ ...r, seed: 2 ** 31 }]), /runs row 0: column 'seed' \(Int32\) must be an integer that fits Int32, got 2147483648/);
+  await assert.rejects(store.appendRuns([{ ...r, startedAt: new Date("nope") }]), /runs row 0: column 'started_at' \(Timestamp<MILLISECOND>\) must be a valid Date, got Invalid Date/);
+  await assert.rejects(store.appendRuns([{ ...r, finishedAt: "2026-01-02" as never }]), /column 'finished_at' .* must be a valid Date, got "2026-01-02"/);
+  await assert.rejects(store.appendRuns([{ ...r, recipe: { ...r.recipe, decoupled: 1 as never } }]), /runs row 0: column 'recipe.decoupled' \(Bool\) must be a boolean, got 1/);
+  await assert.rejects(store.appendRuns([{ ...r, config: 5 as never }]), /runs row 0: column 'config' .* must be an object, got 5/);
+  assert.deepEqual(await store.dataset("metrics").parts(), [], "nothing was written");
+  // A diverged run's NaN or infinite loss is a real value, stored as such; a bigint step is an integer.
+  await store.appendMetrics([{ ...m, loss: NaN, gradNorm: Infinity }, { ...m, step: 2 ** 40 + 1, loss: -Infinity }]);
+  const back = (await store.read("metrics")).toArray().map((row) => row.toJSON());
+  assert.ok(Number.isNaN(back[0]!.loss));
+  assert.equal(back[0]!.grad_norm, Infinity);
+  assert.equal(back[1]!.loss, -Infinity);
+  assert.equal(back[1]!.step, 2n ** 40n + 1n);
+  assert.equal(tableOf("metrics", [{ ...TABLE_DEFS.metrics.record(m), step: 5n }]).get(0)!.toJSON().step, 5n);
+});
