@@ -15,6 +15,7 @@ import { dirname, join } from "node:path";
 import { build } from "esbuild";
 import type { Page } from "playwright-core";
 import { CLI, ROOT } from "../helpers/package.js";
+import { skipOrFail } from "../helpers/require-tool.js";
 import { haveChromium, launch, serve } from "./browser.js";
 import { startJupyterServer, SYSTEM_PYTHON, type JupyterServer } from "./jupyter.js";
 
@@ -68,7 +69,7 @@ async function assemblePage(dir: string): Promise<void> {
   });
 }
 
-let skip: string | false = !haveChromium() ? "no chromium" : !haveJupyterServer() ? "no jupyter_server under /usr/bin/python3" : false;
+const skip: string | false = !haveChromium() ? "no chromium" : !haveJupyterServer() ? "no jupyter_server under /usr/bin/python3" : false;
 let prefix = "";
 let kernelName = "";
 let jupyter: JupyterServer | undefined;
@@ -80,10 +81,8 @@ before(async () => {
   if (skip) return;
   prefix = mkdtempSync(join(tmpdir(), "qs-kernelspec-"));
   const inst = installKernel(prefix);
-  if (typeof inst === "string") {
-    skip = inst;
-    return;
-  }
+  // Our own install failing is a failure, not a missing tool: every test fails with the reason.
+  if (typeof inst === "string") throw new Error(inst);
   kernelName = inst[1];
   jupyter = await startJupyterServer([inst[0]]);
   const pageDir = mkdtempSync(join(tmpdir(), "qs-live-page-"));
@@ -129,14 +128,14 @@ import { trainingMonitor, degradationCurve, tableView, setWidgetFrontend } from 
 `;
 
 test("kernel starts and imports the widgets", { timeout: 150_000 }, async (t) => {
-  if (skip) return t.skip(skip);
+  if (skip) return skipOrFail(t, skip);
   const r = await run(`${PRELUDE}\nconsole.log("ready", typeof trainingMonitor);`);
   assert.equal(r.status, "ok", r.text);
   assert.match(r.text, /ready function/);
 });
 
 test("TrainingMonitor: the chart grows while a cell trains, throttled to <= 10 updates/s", { timeout: 150_000 }, async (t) => {
-  if (skip) return t.skip(skip);
+  if (skip) return skipOrFail(t, skip);
   // Count kernel->browser comm updates and sample the plot while the cell runs.
   await page.evaluate(() => {
     const w = window as any;
@@ -192,7 +191,7 @@ console.log("trained", result.status, mon.points.length, mon.sends);
 });
 
 test("DegradationCurve: a metric picked in the browser reaches the kernel-side model", { timeout: 150_000 }, async (t) => {
-  if (skip) return t.skip(skip);
+  if (skip) return skipOrFail(t, skip);
   const r = await run(`
 const results = tableFromArrays({
   run: ["a", "a", "b", "b", "a", "a", "b", "b"],
@@ -225,7 +224,7 @@ curve.display();
 });
 
 test("anywidget mode, live: AnyModel + _esm shim; a sort click in the browser reaches the kernel", { timeout: 60_000 }, async (t) => {
-  if (skip) return t.skip(skip);
+  if (skip) return skipOrFail(t, skip);
   const r = await run(`
 setWidgetFrontend("anywidget", { esmUrl: "${webUrl}/dist/quantscope-widgets.esm.js" });
 const tv = tableView(tableFromArrays({ k: ["x", "y", "z"], v: Float64Array.from([2, 3, 1]) }));

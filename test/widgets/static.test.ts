@@ -14,6 +14,7 @@ import { setWidgetFrontend, specFor, widgetFrontend, type Frontend, type WidgetK
 import { degradationState, monitorState, outlierState, tableState, type MonitorPoint, type State } from "../../src/widgets/state.js";
 import { blockOthers, haveChromium, launch, serve, toLocalServer } from "./browser.js";
 import { BITS, heatmap, outlierTraces, quantResults, RUNS, trainingMetrics } from "./fixtures.js";
+import { skipOrFail } from "../helpers/require-tool.js";
 
 const ARTIFACTS = join(process.cwd(), "test-artifacts");
 
@@ -91,7 +92,8 @@ async function text(selector: string): Promise<string[]> {
   return page.$$eval(selector, (els) => els.map((e) => e.textContent ?? ""));
 }
 
-test("every widget renders from embedded state, with no network", { skip }, async () => {
+test("every widget renders from embedded state, with no network", async (t) => {
+  if (skip) return skipOrFail(t, skip);
   assert.deepEqual(external, [], "no request may leave 127.0.0.1");
   assert.deepEqual(errors.filter((e) => !/favicon/.test(e)), []);
   assert.equal(await page.locator(".widget-subarea").count(), 4);
@@ -99,7 +101,8 @@ test("every widget renders from embedded state, with no network", { skip }, asyn
   await page.screenshot({ path: join(ARTIFACTS, "widgets-static.png"), fullPage: true });
 });
 
-test("DegradationCurve: one trace per run, one point per bit width, axis titles, hover values", { skip }, async () => {
+test("DegradationCurve: one trace per run, one point per bit width, axis titles, hover values", async (t) => {
+  if (skip) return skipOrFail(t, skip);
   const data = await plotData("curve");
   assert.deepEqual(data.map((d) => d.name), RUNS);
   for (const d of data) assert.deepEqual(d.x, BITS);
@@ -113,7 +116,8 @@ test("DegradationCurve: one trace per run, one point per bit width, axis titles,
   assert.match(hover, /degradation = %\{customdata\[1\]/);
 });
 
-test("DegradationCurve: metric and scale are selectable in the widget", { skip }, async () => {
+test("DegradationCurve: metric and scale are selectable in the widget", async (t) => {
+  if (skip) return skipOrFail(t, skip);
   await page.selectOption('section[data-model-id="curve"] select.qs-select-metric', "accuracy");
   await page.waitForFunction(() => document.querySelector('section[data-model-id="curve"] .ytitle')?.textContent === "degradation of accuracy (%)");
   await page.selectOption('section[data-model-id="curve"] select.qs-select-y_scale', "log");
@@ -123,7 +127,8 @@ test("DegradationCurve: metric and scale are selectable in the widget", { skip }
   assert.deepEqual(await text('section[data-model-id="curve"] .xtitle'), ["scheme"]);
 });
 
-test("OutlierTrace: stacked outlier dims / kurtosis / max |x| per run, and the layer x feature heat map", { skip }, async () => {
+test("OutlierTrace: stacked outlier dims / kurtosis / max |x| per run, and the layer x feature heat map", async (t) => {
+  if (skip) return skipOrFail(t, skip);
   const data = await plotData("trace", ".qs-trace-plot");
   assert.equal(data.length, 3 * 2);
   for (const d of data) assert.equal(d.n, 6);
@@ -136,7 +141,8 @@ test("OutlierTrace: stacked outlier dims / kurtosis / max |x| per run, and the l
   assert.equal(heat[0].cols, 32);
 });
 
-test("TrainingMonitor: loss / lr / outliers panels, progress bar and status", { skip }, async () => {
+test("TrainingMonitor: loss / lr / outliers panels, progress bar and status", async (t) => {
+  if (skip) return skipOrFail(t, skip);
   const data = await plotData("monitor");
   assert.deepEqual(data.map((d) => d.name), ["loss", "lr", "outlier dims"]);
   for (const d of data) assert.equal(d.n, 40);
@@ -147,7 +153,8 @@ test("TrainingMonitor: loss / lr / outliers panels, progress bar and status", { 
   assert.equal(parseFloat(width), 100);
 });
 
-test("TableView: paged and sortable", { skip }, async () => {
+test("TableView: paged and sortable", async (t) => {
+  if (skip) return skipOrFail(t, skip);
   const sec = 'section[data-model-id="table"]';
   assert.equal(await page.locator(`${sec} tbody tr`).count(), 10);
   assert.match((await text(`${sec} .qs-page-info`))[0], /rows 1–10 of 30/);
@@ -162,7 +169,8 @@ test("TableView: paged and sortable", { skip }, async () => {
   assert.equal(desc[0], Math.max(...desc));
 });
 
-test("anywidget front end: AnyModel + _esm shim importing the ESM bundle by URL renders the same charts", { skip }, async () => {
+test("anywidget front end: AnyModel + _esm shim importing the ESM bundle by URL renders the same charts", async (t) => {
+  if (skip) return skipOrFail(t, skip);
   const p = await newPage();
   const errs: string[] = [];
   p.on("pageerror", (e) => errs.push(String(e)));
