@@ -56,6 +56,7 @@ const label = (i: number) => PAYLOAD_LIST[i % PAYLOAD_LIST.length]!;
 /** Opens `file`, waits for `ready`, and returns what ran or was left in the DOM (nothing, for a safe page). */
 async function openPage(file: string, ready: (page: Page) => Promise<void> = async () => {}): Promise<{ page: Page; ran: string[]; traps: Ran }> {
   const page = await browser!.context.newPage();
+  page.setDefaultTimeout(0); // every wait is bounded by its test's timeout, not by how busy the machine is
   await page.goto(pathToFileURL(file).href); // waits for `load`: images have failed and frames loaded by then
   await ready(page);
   const findings = await domFindings(page);
@@ -121,7 +122,7 @@ function widgets() {
   ];
 }
 
-test("the harness finds every payload in a page that escapes nothing", async (t) => {
+test("the harness finds every payload in a page that escapes nothing", { timeout: 120_000 }, async (t) => {
   if (chromiumMissing) return skipOrFail(t, chromiumMissing);
   const file = join(dir, "unescaped.html");
   writeFileSync(file, unescapedPage());
@@ -132,7 +133,7 @@ test("the harness finds every payload in a page that escapes nothing", async (t)
   await p.close();
 });
 
-test("show() and tableToHTML: payload column names and cells are text", async (t) => {
+test("show() and tableToHTML: payload column names and cells are text", { timeout: 120_000 }, async (t) => {
   if (chromiumMissing) return skipOrFail(t, chromiumMissing);
   const table = payloadTable();
   const { page: p, ran } = await openPage(page("show.html", html(show(table)) + tableToHTML(frame(table), { maxRows: 100 })));
@@ -143,7 +144,7 @@ test("show() and tableToHTML: payload column names and cells are text", async (t
   await p.close();
 });
 
-test("every widget's static fallback: titles, labels, legends, tick labels and cells are text", async (t) => {
+test("every widget's static fallback: titles, labels, legends, tick labels and cells are text", { timeout: 120_000 }, async (t) => {
   if (chromiumMissing) return skipOrFail(t, chromiumMissing);
   const ws = widgets();
   const { page: p, ran } = await openPage(page("fallbacks.html", ws.map(html).join("\n")));

@@ -12,7 +12,7 @@ const missing = jupyterMissing() ?? (haveChromium() ? null : "chromium is not in
 
 const cell = (source: string) => ({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source });
 
-test("quantscope report runs a notebook and writes HTML whose widgets render offline from file://", async (t) => {
+test("quantscope report runs a notebook and writes HTML whose widgets render offline from file://", { timeout: 600_000 }, async (t) => {
   if (missing) return skipOrFail(t, missing);
   const dir = mkdtempSync(join(tmpdir(), "qs-report-"));
   const nbPath = join(dir, "analysis.ipynb");

@@ -61,6 +61,7 @@ before(async () => {
   const browser = await launch();
   newPage = () => browser.context.newPage();
   page = await browser.context.newPage();
+  page.setDefaultTimeout(0);
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
   external = await blockOthers(page, toLocalServer);
@@ -71,8 +72,8 @@ before(async () => {
   };
   await page.goto(`${server.url}/index.html`);
   await page.waitForFunction(() => document.querySelectorAll(".widget-subarea .js-plotly-plot").length >= 4 &&
-    document.querySelectorAll(".widget-subarea table.qs-table").length === 1, null, { timeout: 30000 });
-});
+    document.querySelectorAll(".widget-subarea table.qs-table").length === 1, null, { timeout: 0 });
+}, { timeout: 600_000 }); // a hang guard; the waits inside have no limits of their own
 
 after(async () => {
   await closeAll();
@@ -92,7 +93,7 @@ async function text(selector: string): Promise<string[]> {
   return page.$$eval(selector, (els) => els.map((e) => e.textContent ?? ""));
 }
 
-test("every widget renders from embedded state, with no network", async (t) => {
+test("every widget renders from embedded state, with no network", { timeout: 300_000 }, async (t) => {
   if (skip) return skipOrFail(t, skip);
   assert.deepEqual(external, [], "no request may leave 127.0.0.1");
   assert.deepEqual(errors.filter((e) => !/favicon/.test(e)), []);
@@ -101,7 +102,7 @@ test("every widget renders from embedded state, with no network", async (t) => {
   await page.screenshot({ path: join(ARTIFACTS, "widgets-static.png"), fullPage: true });
 });
 
-test("DegradationCurve: one trace per run, one point per bit width, axis titles, hover values", async (t) => {
+test("DegradationCurve: one trace per run, one point per bit width, axis titles, hover values", { timeout: 300_000 }, async (t) => {
   if (skip) return skipOrFail(t, skip);
   const data = await plotData("curve");
   assert.deepEqual(data.map((d) => d.name), RUNS);
@@ -116,7 +117,7 @@ test("DegradationCurve: one trace per run, one point per bit width, axis titles,
   assert.match(hover, /degradation = %\{customdata\[1\]/);
 });
 
-test("DegradationCurve: metric and scale are selectable in the widget", async (t) => {
+test("DegradationCurve: metric and scale are selectable in the widget", { timeout: 300_000 }, async (t) => {
   if (skip) return skipOrFail(t, skip);
   await page.selectOption('section[data-model-id="curve"] select.qs-select-metric', "accuracy");
   await page.waitForFunction(() => document.querySelector('section[data-model-id="curve"] .ytitle')?.textContent === "degradation of accuracy (%)");
@@ -127,7 +128,7 @@ test("DegradationCurve: metric and scale are selectable in the widget", async (t
   assert.deepEqual(await text('section[data-model-id="curve"] .xtitle'), ["scheme"]);
 });
 
-test("OutlierTrace: stacked outlier dims / kurtosis / max |x| per run, and the layer x feature heat map", async (t) => {
+test("OutlierTrace: stacked outlier dims / kurtosis / max |x| per run, and the layer x feature heat map", { timeout: 300_000 }, async (t) => {
   if (skip) return skipOrFail(t, skip);
   const data = await plotData("trace", ".qs-trace-plot");
   assert.equal(data.length, 3 * 2);
@@ -141,7 +142,7 @@ test("OutlierTrace: stacked outlier dims / kurtosis / max |x| per run, and the l
   assert.equal(heat[0].cols, 32);
 });
 
-test("TrainingMonitor: loss / lr / outliers panels, progress bar and status", async (t) => {
+test("TrainingMonitor: loss / lr / outliers panels, progress bar and status", { timeout: 300_000 }, async (t) => {
   if (skip) return skipOrFail(t, skip);
   const data = await plotData("monitor");
   assert.deepEqual(data.map((d) => d.name), ["loss", "lr", "outlier dims"]);
@@ -153,7 +154,7 @@ test("TrainingMonitor: loss / lr / outliers panels, progress bar and status", as
   assert.equal(parseFloat(width), 100);
 });
 
-test("TableView: paged and sortable", async (t) => {
+test("TableView: paged and sortable", { timeout: 300_000 }, async (t) => {
   if (skip) return skipOrFail(t, skip);
   const sec = 'section[data-model-id="table"]';
   assert.equal(await page.locator(`${sec} tbody tr`).count(), 10);
@@ -169,13 +170,14 @@ test("TableView: paged and sortable", async (t) => {
   assert.equal(desc[0], Math.max(...desc));
 });
 
-test("anywidget front end: AnyModel + _esm shim importing the ESM bundle by URL renders the same charts", async (t) => {
+test("anywidget front end: AnyModel + _esm shim importing the ESM bundle by URL renders the same charts", { timeout: 300_000 }, async (t) => {
   if (skip) return skipOrFail(t, skip);
   const p = await newPage();
+  p.setDefaultTimeout(0);
   const errs: string[] = [];
   p.on("pageerror", (e) => errs.push(String(e)));
   await p.goto(`${serverUrl}/anywidget.html`);
-  await p.waitForFunction(() => document.querySelectorAll(".widget-subarea .js-plotly-plot").length >= 2, null, { timeout: 30000 });
+  await p.waitForFunction(() => document.querySelectorAll(".widget-subarea .js-plotly-plot").length >= 2, null, { timeout: 0 });
   const n = await p.evaluate(() => (document.querySelector('section[data-model-id="curve"] .js-plotly-plot') as any).data.length);
   assert.equal(n, RUNS.length);
   assert.match(await p.$eval('section[data-model-id="monitor"] .qs-status', (e) => e.textContent ?? ""), /step 40 \/ 80/);
