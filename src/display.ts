@@ -15,7 +15,13 @@ export function isDisplayable(value: unknown): value is Displayable {
   return typeof value === "object" && value !== null && typeof (value as Record<symbol, unknown>)[displaySymbol] === "function";
 }
 
-/** Escapes text for HTML content and attribute values. */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;" };
+
+/**
+ * Escapes text for HTML and SVG content and for quoted attribute values: the one escaping helper
+ * for every page quantscope writes and for the text the browser bundle hands to plotly. Quotes
+ * become numeric references because plotly's text renderer decodes those but shows `&quot;` as is.
+ */
+export function escapeHtml(s: unknown): string {
+  return String(s).replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 }

@@ -30,7 +30,7 @@ export async function writeReport(dir: string, result: SweepResult, opts: Report
   const findings = summary.length === 2 ? compareRecipes(summary[0]!, summary[1]!, schemes) : [];
   const summaryRows = frame(toArrow(frame(quant).filter("d => d.metric === 'loss'").select("recipe_label", "scheme", "degradation_pct")));
   const intro = `
-<p>${result.runs.length} training runs (${[...new Set(result.runs.map((r) => r.recipeLabel))].join(", ")}), ${schemes.length} schemes.
+<p>${result.runs.length} training runs (${[...new Set(result.runs.map((r) => escapeHtml(r.recipeLabel)))].join(", ")}), ${schemes.length} schemes.
 Numbers are means over seeds (± sample standard deviation where there is more than one seed).</p>
 <h3>Summary</h3>
 <table class="quantscope-table"><thead><tr><th>recipe</th><th>seeds</th><th>final loss</th><th>max ‖x‖∞</th><th>avg kurtosis</th><th>LN gain std</th></tr></thead><tbody>

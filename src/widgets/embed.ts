@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../package-root.js";
 import type { WidgetSpecLike } from "./spec.js";
-import { esc } from "./svg.js";
+import { escapeHtml } from "../display.js";
 
 export interface WidgetSnapshot {
   id: string;
@@ -63,32 +63,41 @@ export interface EmbedOptions {
   title?: string;
   /** Per-widget heading shown above each view. */
   captions?: string[];
-  /** HTML placed after the title and before the widgets (a report's text and tables); trusted, not escaped. */
+  /**
+   * HTML placed after the title and before the widgets (a report's text and tables). It is inserted as
+   * is: whoever builds it escapes every piece of user text in it with escapeHtml.
+   */
   intro?: string;
+}
+
+/**
+ * JSON that can sit inside a `<script>` element: no "<" can close the element or open a comment
+ * (`</script>`, `<!--` in a user's title or label), and the parsed value is unchanged.
+ */
+function scriptJSON(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c");
 }
 
 /** A complete HTML page that renders the widgets offline. */
 export function embedHTML(widgets: (WidgetSnapshot | Snapshottable)[], o: EmbedOptions = {}): string {
-  const a = o.assets ?? "";
+  const a = escapeHtml(o.assets ?? "");
   const doc = widgetState(widgets);
   const ids = Object.keys(doc.state);
-  // "</script>" cannot occur in base64 or our JSON strings except inside user titles: escape "<".
-  const stateJSON = JSON.stringify(doc).replace(/</g, "\\u003c");
   const views = ids
     .map((id, i) => {
-      const cap = o.captions?.[i] ? `<h3>${esc(o.captions[i])}</h3>\n` : "";
-      return `<section class="qs-embed" data-model-id="${id}">\n${cap}<script type="application/vnd.jupyter.widget-view+json">${JSON.stringify({ model_id: id, version_major: 2, version_minor: 0 })}</script>\n</section>`;
+      const cap = o.captions?.[i] ? `<h3>${escapeHtml(o.captions[i])}</h3>\n` : "";
+      return `<section class="qs-embed" data-model-id="${escapeHtml(id)}">\n${cap}<script type="application/vnd.jupyter.widget-view+json">${scriptJSON({ model_id: id, version_major: 2, version_minor: 0 })}</script>\n</section>`;
     })
     .join("\n");
   return `<!doctype html>
-<html><head><meta charset="utf-8"><title>${esc(o.title ?? "quantscope widgets")}</title>
+<html><head><meta charset="utf-8"><title>${escapeHtml(o.title ?? "quantscope widgets")}</title>
 <script src="${a}require.js"></script>
-<script>requirejs.config({ paths: { "quantscope-widgets": ${JSON.stringify(a + "quantscope-widgets")} } });</script>
+<script>requirejs.config({ paths: { "quantscope-widgets": ${scriptJSON((o.assets ?? "") + "quantscope-widgets")} } });</script>
 <script src="${a}embed-amd.js" data-jupyter-widgets-cdn="${a}"></script>
-<script type="application/vnd.jupyter.widget-state+json">${stateJSON}</script>
+<script type="application/vnd.jupyter.widget-state+json">${scriptJSON(doc)}</script>
 <style>body{font-family:system-ui,sans-serif;margin:16px;max-width:980px}</style>
 </head><body>
-${o.title ? `<h2>${esc(o.title)}</h2>` : ""}
+${o.title ? `<h2>${escapeHtml(o.title)}</h2>` : ""}
 ${o.intro ?? ""}
 ${views}
 </body></html>

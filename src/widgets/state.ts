@@ -5,7 +5,8 @@
 import { tableFromArrays, type Table } from "apache-arrow";
 import { columnNames, DEFAULT_CURVE_X, hasColumn, strs, unique, values } from "./columns.js";
 import { degradationLines, heatmapMatrix, outlierPanels, seriesColumns, toIPC } from "./data.js";
-import { esc, heatmapSVG, htmlTable, lineChartSVG, type Line } from "./svg.js";
+import { escapeHtml } from "../display.js";
+import { heatmapSVG, htmlTable, lineChartSVG, type Line } from "./svg.js";
 
 export type State = Record<string, unknown>;
 
@@ -168,7 +169,7 @@ export function monitorFallback(points: MonitorPoint[], s: State): string {
   const step = Number(s.step || 0);
   const pct = total ? Math.min(100, (100 * step) / total) : 0;
   const bar = `<div style="height:8px;background:#e6e6e6;border-radius:4px;max-width:640px"><div style="height:8px;width:${pct.toFixed(1)}%;background:#3b7dd8;border-radius:4px"></div></div>`;
-  const status = `<div style="font:12px sans-serif">${esc(String(s.title || "training"))}: step ${step}${total ? ` / ${total}` : ""} · ${esc(String(s.status ?? ""))}${typeof s.loss === "number" ? ` · loss ${esc((s.loss as number).toPrecision(4))}` : ""}</div>`;
+  const status = `<div style="font:12px sans-serif">${escapeHtml(String(s.title || "training"))}: step ${step}${total ? ` / ${total}` : ""} · ${escapeHtml(String(s.status ?? ""))}${typeof s.loss === "number" ? ` · loss ${escapeHtml((s.loss as number).toPrecision(4))}` : ""}</div>`;
   const charts = [panel("loss", "loss"), panel("lr", "lr"), panel("outliers", "outlier dims")].filter(Boolean).join("<br/>");
   return figure(status + bar + charts, "TrainingMonitor");
 }
@@ -194,6 +195,6 @@ export function tableFallback(table: Table, s: State, maxRows = 20): string {
 }
 
 function figure(inner: string, kind: string, caption?: string): string {
-  const cap = caption ? `<div style="font:13px sans-serif;margin-bottom:4px">${esc(caption)}</div>` : "";
+  const cap = caption ? `<div style="font:13px sans-serif;margin-bottom:4px">${escapeHtml(caption)}</div>` : "";
   return `<div class="quantscope-static" data-widget="${kind}" style="max-width:100%;overflow-x:auto">${cap}${inner}</div>`;
 }

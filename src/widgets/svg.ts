@@ -2,8 +2,9 @@
  * Dependency-free static renderings used as the `text/html` fallback of every widget, so a
  * notebook viewed with no widget manager (GitHub, plain nbconvert, an offline HTML export whose
  * scripts did not load) still shows the chart. Output is a few kB of inline SVG: no script, no
- * CDN, no network.
+ * CDN, no network. Every piece of text goes through escapeHtml.
  */
+import { escapeHtml } from "../display.js";
 
 export interface Line {
   name: string;
@@ -24,10 +25,6 @@ export interface LineChartOptions {
 }
 
 export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
-
-export function esc(s: unknown): string {
-  return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}
 
 /** Short numeric label. */
 export function fmt(v: number): string {
@@ -75,7 +72,7 @@ export function lineChartSVG(lines: Line[], o: LineChartOptions = {}): string {
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11" class="qs-static-chart">`);
   parts.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
-  if (o.title) parts.push(`<text x="${m.l + pw / 2}" y="17" text-anchor="middle" font-size="13">${esc(o.title)}</text>`);
+  if (o.title) parts.push(`<text x="${m.l + pw / 2}" y="17" text-anchor="middle" font-size="13">${escapeHtml(o.title)}</text>`);
   if (!Number.isFinite(xlo)) {
     parts.push(`<text x="${W / 2}" y="${H / 2}" text-anchor="middle" fill="#888">no data</text></svg>`);
     return parts.join("");
@@ -92,16 +89,16 @@ export function lineChartSVG(lines: Line[], o: LineChartOptions = {}): string {
   const yt = ticks(ylo, yhi);
   for (const t of yt) parts.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${sy(t).toFixed(1)}" y2="${sy(t).toFixed(1)}"/>`);
   parts.push(`</g><g fill="#444">`);
-  for (const t of yt) parts.push(`<text x="${m.l - 5}" y="${(sy(t) + 4).toFixed(1)}" text-anchor="end">${esc(o.logY ? fmt(10 ** t) : fmt(t))}</text>`);
+  for (const t of yt) parts.push(`<text x="${m.l - 5}" y="${(sy(t) + 4).toFixed(1)}" text-anchor="end">${escapeHtml(o.logY ? fmt(10 ** t) : fmt(t))}</text>`);
   const xt = o.categorical ? cats.map((_, i) => i) : ticks(xlo, xhi);
   for (const t of xt) {
     const label = o.categorical ? cats[t] : o.logX ? fmt(10 ** t) : fmt(t);
-    parts.push(`<text x="${sx(t).toFixed(1)}" y="${m.t + ph + 15}" text-anchor="middle">${esc(label)}</text>`);
+    parts.push(`<text x="${sx(t).toFixed(1)}" y="${m.t + ph + 15}" text-anchor="middle">${escapeHtml(label)}</text>`);
   }
   parts.push(`</g>`);
   parts.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`);
-  if (o.xTitle) parts.push(`<text x="${m.l + pw / 2}" y="${H - 8}" text-anchor="middle" class="qs-xtitle">${esc(o.xTitle)}</text>`);
-  if (o.yTitle) parts.push(`<text transform="translate(14 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle" class="qs-ytitle">${esc(o.yTitle)}</text>`);
+  if (o.xTitle) parts.push(`<text x="${m.l + pw / 2}" y="${H - 8}" text-anchor="middle" class="qs-xtitle">${escapeHtml(o.xTitle)}</text>`);
+  if (o.yTitle) parts.push(`<text transform="translate(14 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle" class="qs-ytitle">${escapeHtml(o.yTitle)}</text>`);
   lines.forEach((l, k) => {
     const c = PALETTE[k % PALETTE.length];
     const pts: string[] = [];
@@ -112,14 +109,14 @@ export function lineChartSVG(lines: Line[], o: LineChartOptions = {}): string {
       if (!Number.isFinite(X)) return;
       pts.push(`${sx(X).toFixed(1)},${sy(ty(y)).toFixed(1)}`);
     });
-    const title = esc(l.name);
+    const title = escapeHtml(l.name);
     parts.push(`<g class="qs-series" data-name="${title}"><title>${title}</title>`);
     if (pts.length > 1) parts.push(`<polyline fill="none" stroke="${c}" stroke-width="1.6" points="${pts.join(" ")}"/>`);
     if (pts.length <= 60) for (const p of pts) { const [a, b] = p.split(","); parts.push(`<circle cx="${a}" cy="${b}" r="2.5" fill="${c}"/>`); }
     parts.push(`</g>`);
     if (legendW) {
       const ly = m.t + 6 + k * 16;
-      if (ly < H - 10) parts.push(`<line x1="${W - legendW + 4}" x2="${W - legendW + 22}" y1="${ly}" y2="${ly}" stroke="${c}" stroke-width="2"/><text x="${W - legendW + 26}" y="${ly + 4}">${esc(l.name.length > 20 ? l.name.slice(0, 19) + "…" : l.name)}</text>`);
+      if (ly < H - 10) parts.push(`<line x1="${W - legendW + 4}" x2="${W - legendW + 22}" y1="${ly}" y2="${ly}" stroke="${c}" stroke-width="2"/><text x="${W - legendW + 26}" y="${ly + 4}">${escapeHtml(l.name.length > 20 ? l.name.slice(0, 19) + "…" : l.name)}</text>`);
     }
   });
   parts.push(`</svg>`);
@@ -142,23 +139,23 @@ export function heatmapSVG(rows: string[], z: (number | null)[][], o: { title?: 
     return ramp[Math.min(ramp.length - 1, Math.floor(f * ramp.length))];
   };
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11" class="qs-static-heatmap">`];
-  if (o.title) parts.push(`<text x="${W / 2}" y="17" text-anchor="middle" font-size="13">${esc(o.title)}</text>`);
+  if (o.title) parts.push(`<text x="${W / 2}" y="17" text-anchor="middle" font-size="13">${escapeHtml(o.title)}</text>`);
   rows.forEach((name, i) => {
     const y = m.t + i * ch;
-    parts.push(`<text x="${m.l - 4}" y="${(y + ch / 2 + 4).toFixed(1)}" text-anchor="end">${esc(name)}</text>`);
+    parts.push(`<text x="${m.l - 4}" y="${(y + ch / 2 + 4).toFixed(1)}" text-anchor="end">${escapeHtml(name)}</text>`);
     z[i].forEach((v, j) => {
       if (v == null || !Number.isFinite(v)) return;
       parts.push(`<rect x="${(m.l + j * cw).toFixed(1)}" y="${y.toFixed(1)}" width="${cw.toFixed(2)}" height="${ch.toFixed(1)}" fill="${color(v)}"/>`);
     });
   });
-  parts.push(`<text x="${m.l + (W - m.l - m.r) / 2}" y="${H - 8}" text-anchor="middle">feature (0–${Math.max(0, nf - 1)}); |activation| ${esc(fmt(lo))} – ${esc(fmt(hi))}</text></svg>`);
+  parts.push(`<text x="${m.l + (W - m.l - m.r) / 2}" y="${H - 8}" text-anchor="middle">feature (0–${Math.max(0, nf - 1)}); |activation| ${escapeHtml(fmt(lo))} – ${escapeHtml(fmt(hi))}</text></svg>`);
   return parts.join("");
 }
 
 /** A plain HTML table (first rows only) for TableView's fallback. */
 export function htmlTable(columns: string[], rows: unknown[][], total: number): string {
-  const cell = (v: unknown) => esc(typeof v === "number" ? fmt(v) : v == null ? "" : typeof v === "bigint" ? v.toString() : String(v));
-  const head = columns.map((c) => `<th style="text-align:right;padding:2px 8px;border-bottom:1px solid #888">${esc(c)}</th>`).join("");
+  const cell = (v: unknown) => escapeHtml(typeof v === "number" ? fmt(v) : v == null ? "" : typeof v === "bigint" ? v.toString() : String(v));
+  const head = columns.map((c) => `<th style="text-align:right;padding:2px 8px;border-bottom:1px solid #888">${escapeHtml(c)}</th>`).join("");
   const body = rows.map((r) => `<tr>${r.map((v) => `<td style="text-align:right;padding:2px 8px">${cell(v)}</td>`).join("")}</tr>`).join("");
   const more = total > rows.length ? `<div style="color:#666;font-size:12px">showing ${rows.length} of ${total} rows</div>` : "";
   return `<table class="qs-static-table" style="border-collapse:collapse;font:12px sans-serif"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${more}`;

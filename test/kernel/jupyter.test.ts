@@ -11,9 +11,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pythonScript } from "../helpers/python.js";
 import { CLI } from "../helpers/package.js";
+import { skipOrFail } from "../helpers/require-tool.js";
 
 const PY = "/usr/bin/python3";
 const havePython = existsSync(PY) && spawnSync(PY, ["-c", "import jupyter_client, jupyter_kernel_test"]).status === 0;
+const missing = havePython ? null : `${PY} with jupyter_client and jupyter_kernel_test not found`;
 let jupyterPath = "";
 
 before(() => {
@@ -43,22 +45,26 @@ test("kernel install writes a kernelspec with absolute node and our bin", () => 
   assert.deepEqual(spec.argv.slice(2), ["kernel", "-f", "{connection_file}"]);
 });
 
-test("jupyter kernelspec list shows the kernel", { skip: !havePython }, () => {
+test("jupyter kernelspec list shows the kernel", (t) => {
+  if (missing) return skipOrFail(t, missing);
   const out = execFileSync(PY, ["-m", "jupyter_client.kernelspecapp", "list"], { env: { ...process.env, JUPYTER_PATH: jupyterPath }, encoding: "utf8" });
   assert.match(out, /quantscope\s+\S+kernels\/quantscope/);
 });
 
-test("jupyter_kernel_test conformance suite passes", { skip: !havePython, timeout: 120_000 }, () => {
+test("jupyter_kernel_test conformance suite passes", { timeout: 120_000 }, (t) => {
+  if (missing) return skipOrFail(t, missing);
   const out = runSuite("kernel_conformance.py", 110_000);
   assert.match(out, /conformance: \d+ ran, 0 failures, 0 errors/);
 });
 
-test("comm, widget, binary-buffer, robustness and interrupt tests pass", { skip: !havePython, timeout: 150_000 }, () => {
+test("comm, widget, binary-buffer, robustness and interrupt tests pass", { timeout: 150_000 }, (t) => {
+  if (missing) return skipOrFail(t, missing);
   const out = runSuite("kernel_comms.py", 140_000);
   assert.match(out, /comms: \d+ ran, 0 failures, 0 errors/);
 });
 
-test("a kernel stuck in a loop exits when the process that started it dies", { skip: !havePython, timeout: 180_000 }, () => {
+test("a kernel stuck in a loop exits when the process that started it dies", { timeout: 180_000 }, (t) => {
+  if (missing) return skipOrFail(t, missing);
   const out = runSuite("kernel_orphan.py", 170_000);
   const result = JSON.parse(out.trim().split("\n").find((l) => l.startsWith("{"))!) as { exited: boolean; seconds: number };
   assert.ok(result.exited, `the orphaned kernel was still running after ${result.seconds} s`);

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jupyterMissing, pythonTest } from "../helpers/jupyter.js";
 import { ROOT } from "../helpers/package.js";
+import { skipOrFail } from "../helpers/require-tool.js";
 
 const missing = jupyterMissing();
 const notebook = (name: string) => join(ROOT, "notebooks", name);
@@ -23,7 +24,8 @@ function run(name: string, env: Record<string, string> = {}): { nb: Notebook; te
 
 const widgetModels = (nb: Notebook) => Object.values(nb.metadata.widgets?.["application/vnd.jupyter.widget-state+json"]?.state ?? {}).map((m) => m.model_name);
 
-test("01-quickstart trains, quantizes, saves Arrow and shows widgets", { skip: missing ?? false }, () => {
+test("01-quickstart trains, quantizes, saves Arrow and shows widgets", (t) => {
+  if (missing) return skipOrFail(t, missing);
   const { nb, text } = run("01-quickstart.ipynb");
   assert.match(text, /finished: loss \d\.\d+ → \d\.\d+/);
   assert.match(text, /rows × \d+ columns/);
@@ -31,7 +33,8 @@ test("01-quickstart trains, quantizes, saves Arrow and shows widgets", { skip: m
   assert.ok(widgetModels(nb).some((m) => /Degradation/.test(m)));
 });
 
-test("02-reproduce-the-paper runs its CI preset and computes its conclusion", { skip: missing ?? false }, () => {
+test("02-reproduce-the-paper runs its CI preset and computes its conclusion", (t) => {
+  if (missing) return skipOrFail(t, missing);
   const { nb, text } = run("02-reproduce-the-paper.ipynb", { QUANTSCOPE_NOTEBOOK_PRESET: "ci" });
   assert.match(text, /preset ci/);
   assert.match(text, /max activation ‖x‖∞: unfriendly/);
@@ -39,13 +42,15 @@ test("02-reproduce-the-paper runs its CI preset and computes its conclusion", { 
   assert.ok(widgetModels(nb).some((m) => /Outlier/.test(m)));
 });
 
-test("03-quantization-schemes tours every scheme and passes its checks", { skip: missing ?? false }, () => {
+test("03-quantization-schemes tours every scheme and passes its checks", (t) => {
+  if (missing) return skipOrFail(t, missing);
   const { text } = run("03-quantization-schemes.ipynb");
   assert.match(text, /all checks passed/);
   assert.match(text, /LLM\.int8\(\)/);
 });
 
-test("04-classroom solutions pass every check; the exercise version runs and reports what is missing", { skip: missing ?? false }, () => {
+test("04-classroom solutions pass every check; the exercise version runs and reports what is missing", (t) => {
+  if (missing) return skipOrFail(t, missing);
   assert.match(run("04-classroom-outliers-solutions.ipynb").text, /(\d+) of \1 checks passed — well done!/);
   const exercise = run("04-classroom-outliers.ipynb").text;
   assert.match(exercise, /replace the TODO/);

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { quantizeTensor, codesOf, type QuantizeOptions } from "../../src/quantize/int.js";
 import { runPythonJson } from "../helpers/python.js";
+import { skipOrFail } from "../helpers/require-tool.js";
 
 test("integer codes, scales and zero points match an independent torch float32 implementation", (t) => {
   const [rows, cols] = [70, 12];
@@ -16,7 +17,7 @@ test("integer codes, scales and zero points match an independent torch float32 i
   const cases: QuantizeOptions[] = [];
   for (const bits of [3, 4, 8]) for (const symmetric of [true, false]) for (const granularity of ["tensor", "channel", "token", "group"] as const) cases.push({ bits, symmetric, granularity, ...(granularity === "group" ? { groupSize: 32 } : {}) });
   const res = runPythonJson<{ skip?: string; results: { codes: number[]; scales: number[]; zeroPoints: number[] | null }[] }>("quantize_reference.py", { x: Array.from(x), shape: [rows, cols], cases });
-  if (res.skip) return t.skip(res.skip);
+  if (res.skip) return skipOrFail(t, res.skip);
   cases.forEach((o, k) => {
     const q = quantizeTensor(x, [rows, cols], o);
     const ref = res.results[k]!;
@@ -43,7 +44,7 @@ test("GPTQ matches a torch implementation of the reference's blocked algorithm (
     }
   for (const groupSize of [null, 32]) {
     const ref = runPythonJson<{ skip?: string; q: number[] }>("quantize_gptq.py", { w: Array.from(w), rows, cols, xtx: Array.from(xtx), tokens: T, bits: 3, groupSize, damp: 0.01 });
-    if (ref.skip) return t.skip(ref.skip);
+    if (ref.skip) return skipOrFail(t, ref.skip);
     const got = gptqQuantize(w, rows, cols, xtx, T, groupSize ? { bits: 3, symmetric: false, granularity: "group", groupSize } : { bits: 3, symmetric: false, granularity: "channel" });
     // Float64 in both, but the blocked and unblocked updates sum in different orders, so a value sitting on a
     // rounding boundary could flip to the neighbouring code: allow a handful (0 of 3840 differ at the time of writing).

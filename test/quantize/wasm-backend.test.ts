@@ -8,11 +8,12 @@ import { fakeQuantArray, quantizeTensor, type QuantizeOptions } from "../../src/
 import { tfjsHeap } from "../../src/wasm/tfjs-heap.js";
 import { assertSameQuantized, optionGrid, randomData } from "../helpers/quantize.js";
 import { toFp8, toFp8Tensor } from "../../src/quantize/fp8.js";
+import { skipOrFail } from "../helpers/require-tool.js";
 
 // The project's default backend is wasm: the fake-quant ops must agree with the typed-array path there too
 // (they use only IEEE float32 mul/div/add/min/max, no backend Round kernel).
 test("on the tfjs wasm backend, fake quantization and the FP8 cast equal the typed-array paths bit for bit", async (t) => {
-  if (!(await tf.setBackend("wasm").catch(() => false))) return t.skip("tfjs wasm backend unavailable");
+  if (!(await tf.setBackend("wasm").catch(() => false))) return skipOrFail(t, "tfjs wasm backend unavailable");
   const [rows, cols] = [200, 24];
   const x = randomData(rows * cols, 3, 40);
   x[0] = 0.5;
@@ -44,7 +45,7 @@ const data = (n: number, seed: number) => {
 };
 
 test("tfjsHeap gives the wasm backend's memory, where a tensor's values lie at offsetOf", async (t) => {
-  if (!(await tf.setBackend("wasm").catch(() => false))) return t.skip("tfjs wasm backend unavailable");
+  if (!(await tf.setBackend("wasm").catch(() => false))) return skipOrFail(t, "tfjs wasm backend unavailable");
   const heap = tfjsHeap();
   assert.ok(heap, "the wasm backend's heap should be reachable (tfjs-backend-wasm 4.x internals)");
   const x = tf.tensor2d(data(64 * 32, 5), [64, 32]);
@@ -62,7 +63,7 @@ test("tfjsHeap gives the wasm backend's memory, where a tensor's values lie at o
 });
 
 test("quantizeTensor(tensor) on the wasm backend, read in place, equals the scalar typed-array path", async (t) => {
-  if (!(await tf.setBackend("wasm").catch(() => false))) return t.skip("tfjs wasm backend unavailable");
+  if (!(await tf.setBackend("wasm").catch(() => false))) return skipOrFail(t, "tfjs wasm backend unavailable");
   // Shapes: several chunks (65,536 elements each) with a partial last one; rows not divisible by 4 or the group size.
   for (const [rows, cols, seed] of [[1100, 96, 7], [203, 64, 8], [3, 32, 9]] as const) {
     const values = data(rows * cols, seed);
@@ -79,7 +80,7 @@ test("quantizeTensor(tensor) on the wasm backend, read in place, equals the scal
 });
 
 test("quantizeTensor(tensor) frees its scratch space in the wasm heap", async (t) => {
-  if (!(await tf.setBackend("wasm").catch(() => false))) return t.skip("tfjs wasm backend unavailable");
+  if (!(await tf.setBackend("wasm").catch(() => false))) return skipOrFail(t, "tfjs wasm backend unavailable");
   const heap = tfjsHeap()!;
   const x = tf.tensor2d(data(512 * 256, 3), [512, 256]);
   const o: QuantizeOptions = { bits: 4, symmetric: false, granularity: "group", groupSize: 128 };

@@ -6,12 +6,14 @@ import { join } from "node:path";
 import { notebookReport } from "../../cli/report.js";
 import { jupyterMissing } from "../helpers/jupyter.js";
 import { checkOfflineReport, haveChromium } from "../widgets/browser.js";
+import { skipOrFail } from "../helpers/require-tool.js";
 
 const missing = jupyterMissing() ?? (haveChromium() ? null : "chromium is not installed");
 
 const cell = (source: string) => ({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source });
 
-test("quantscope report runs a notebook and writes HTML whose widgets render offline from file://", { skip: missing ?? false }, async () => {
+test("quantscope report runs a notebook and writes HTML whose widgets render offline from file://", { timeout: 600_000 }, async (t) => {
+  if (missing) return skipOrFail(t, missing);
   const dir = mkdtempSync(join(tmpdir(), "qs-report-"));
   const nbPath = join(dir, "analysis.ipynb");
   writeFileSync(nbPath, JSON.stringify({

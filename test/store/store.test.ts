@@ -15,6 +15,7 @@ import { show, tableToHTML } from "../../src/store/html.js";
 import { displaySymbol } from "../../src/display.js";
 import { makeRecipe } from "../../src/train/recipe.js";
 import { CONFIGS } from "../../src/model/config.js";
+import { skipOrFail } from "../helpers/require-tool.js";
 
 const writer = fileURLToPath(new URL("./fixtures/writer.js", import.meta.url));
 const tmp = () => mkdtemp(join(tmpdir(), "qs-store-"));
@@ -51,7 +52,7 @@ test("an independent Arrow implementation (polars, Rust) reads our files with th
   try {
     pl = createRequire(import.meta.url)("nodejs-polars");
   } catch (err) {
-    return t.skip(`nodejs-polars cannot load here: ${(err as Error).message.split("\n")[0]}`);
+    return skipOrFail(t, `nodejs-polars cannot load here: ${(err as Error).message.split("\n")[0]}`);
   }
   const store = new ResultsStore(await tmp(), "wasm");
   await store.appendRuns([runRow("friendly/seed3", 1), runRow("unfriendly/seed3", null)]);

@@ -50,7 +50,8 @@ export async function startJupyterServer(extraPath: string[] = []): Promise<Jupy
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  // A guard against a server that never comes up, not a speed requirement: generous for a loaded machine.
+  const deadline = Date.now() + 180_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`jupyter-server exited: ${out}`);
     try {

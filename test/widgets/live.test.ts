@@ -15,6 +15,7 @@ import { dirname, join } from "node:path";
 import { build } from "esbuild";
 import type { Page } from "playwright-core";
 import { CLI, ROOT } from "../helpers/package.js";
+import { skipOrFail } from "../helpers/require-tool.js";
 import { haveChromium, launch, serve } from "./browser.js";
 import { startJupyterServer, SYSTEM_PYTHON, type JupyterServer } from "./jupyter.js";
 
@@ -68,7 +69,7 @@ async function assemblePage(dir: string): Promise<void> {
   });
 }
 
-let skip: string | false = !haveChromium() ? "no chromium" : !haveJupyterServer() ? "no jupyter_server under /usr/bin/python3" : false;
+const skip: string | false = !haveChromium() ? "no chromium" : !haveJupyterServer() ? "no jupyter_server under /usr/bin/python3" : false;
 let prefix = "";
 let kernelName = "";
 let jupyter: JupyterServer | undefined;
@@ -80,10 +81,8 @@ before(async () => {
   if (skip) return;
   prefix = mkdtempSync(join(tmpdir(), "qs-kernelspec-"));
   const inst = installKernel(prefix);
-  if (typeof inst === "string") {
-    skip = inst;
-    return;
-  }
+  // Our own install failing is a failure, not a missing tool: every test fails with the reason.
+  if (typeof inst === "string") throw new Error(inst);
   kernelName = inst[1];
   jupyter = await startJupyterServer([inst[0]]);
   const pageDir = mkdtempSync(join(tmpdir(), "qs-live-page-"));
@@ -92,6 +91,7 @@ before(async () => {
   webUrl = web.url;
   const browser = await launch();
   page = await browser.context.newPage();
+  page.setDefaultTimeout(0); // every wait is bounded by its test's timeout, not by how busy the machine is
   page.on("pageerror", (e) => console.error("[page]", String(e)));
   cleanup = async () => {
     await page.evaluate(() => (window as any).qs?.kernel?.shutdown()).catch(() => {});
@@ -129,70 +129,96 @@ import { trainingMonitor, degradationCurve, tableView, setWidgetFrontend } from 
 `;
 
 test("kernel starts and imports the widgets", { timeout: 150_000 }, async (t) => {
-  if (skip) return t.skip(skip);
+  if (skip) return skipOrFail(t, skip);
   const r = await run(`${PRELUDE}\nconsole.log("ready", typeof trainingMonitor);`);
   assert.equal(r.status, "ok", r.text);
   assert.match(r.text, /ready function/);
 });
 
-test("TrainingMonitor: the chart grows while a cell trains, throttled to <= 10 updates/s", { timeout: 150_000 }, async (t) => {
-  if (skip) return t.skip(skip);
-  // Count kernel->browser comm updates and sample the plot while the cell runs.
+test("TrainingMonitor: every update the kernel sends while a cell trains reaches the browser and is drawn", { timeout: 300_000 }, async (t) => {
+  if (skip) return skipOrFail(t, skip);
+  // Events only, no sampling and no clock of the machine running the test: the page records every
+  // kernel->browser update of the monitor and the code of every execute_input and the idle that
+  // ends it, in iopub order, and every draw of the monitor's plotly chart (plotly_afterplot).
   await page.evaluate(() => {
     const w = window as any;
-    w.__updates = [] as number[];
+    w.__events = [] as { kind: string; step?: number; status?: string; msgId?: string; code?: string }[];
+    w.__draws = [] as number[];
     w.qs.kernel.iopubMessage.connect((_: unknown, msg: any) => {
-      if (msg.header.msg_type === "comm_msg" && msg.content.data?.method === "update" && "step" in (msg.content.data.state ?? {})) {
-        w.__updates.push(performance.now());
+      const type = msg.header.msg_type;
+      const state = msg.content.data?.state ?? {};
+      if (type === "comm_msg" && msg.content.data?.method === "update" && "step" in state) {
+        w.__events.push({ kind: "update", step: state.step, status: state.status });
+      } else if (type === "execute_input") {
+        w.__events.push({ kind: "input", msgId: msg.parent_header.msg_id, code: msg.content.code });
+      } else if (type === "status" && msg.content.execution_state === "idle") {
+        w.__events.push({ kind: "idle", msgId: msg.parent_header.msg_id });
       }
     });
+    const points = (gd: any) => gd.data?.[0]?.x?.length ?? 0;
+    const hook = (gd: any) => {
+      if (gd.__qsHooked || typeof gd.on !== "function") return;
+      gd.__qsHooked = true;
+      if (gd.data) w.__draws.push(points(gd)); // a first draw that finished before the hook
+      gd.on("plotly_afterplot", () => w.__draws.push(points(gd)));
+    };
+    new MutationObserver(() => document.querySelectorAll(".qs-training-monitor .js-plotly-plot").forEach(hook))
+      .observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["class"] });
   });
-  const cell = page.evaluate((c) => (window as any).qs.run(c), `
+  // The kernel side records every update it sends: its step, status and time on the monitor's own clock.
+  const r = await run(`
 await selectBackend();
 const trainer = new Trainer(Transformer.create(CONFIGS.micro, 0), builtinDataset(), { steps: ${STEPS}, batchSize: 8, warmupSteps: 3 });
 const mon = trainingMonitor({ total: ${STEPS}, title: "live" });
+const sent: { step: number; status: string; t: number }[] = [];
+const send = mon.set.bind(mon);
+mon.set = (patch: any) => { if ("step" in patch) sent.push({ step: patch.step, status: patch.status, t: performance.now() }); send(patch); };
 const result = await trainer.run({ onStep: mon.onStep() });
 console.log("trained", result.status, mon.points.length, mon.sends);
+console.log("SENT" + JSON.stringify(sent));
 `);
-  const seen: number[] = [];
-  const t0 = Date.now();
-  let finished = false;
-  cell.finally(() => (finished = true)).catch(() => {});
-  while (!finished && Date.now() - t0 < 90_000) {
-    const n = await page.evaluate(() => {
-      const gd = document.querySelector(".qs-training-monitor .js-plotly-plot") as any;
-      return gd?.data?.[0]?.x?.length ?? 0;
-    });
-    if (n !== seen[seen.length - 1]) seen.push(n);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const r = await cell;
   assert.equal(r.status, "ok", r.text);
   assert.match(r.text, new RegExp(`trained finished ${STEPS}`));
-  await page.waitForFunction((steps) => {
-    const gd = document.querySelector(".qs-training-monitor .js-plotly-plot") as any;
-    return gd?.data?.[0]?.x?.length === steps;
-  }, STEPS, { timeout: 10_000 });
-  const distinct = seen.filter((n) => n > 0);
-  assert.ok(distinct.length >= 3, `chart grew through ${JSON.stringify(seen)}`);
-  for (let i = 1; i < distinct.length; i++) assert.ok(distinct[i] > distinct[i - 1]);
+  const sent = JSON.parse(/SENT(.*)/.exec(r.text)![1]) as { step: number; status: string; t: number }[];
+
+  // What was sent is what the browser received, in order, all of it before the training cell went idle.
+  const events: { kind: string; step?: number; status?: string; msgId?: string; code?: string }[] = await page.evaluate(() => (window as any).__events);
+  const cellId = events.find((e) => e.kind === "input" && e.code?.includes("trainingMonitor("))?.msgId;
+  assert.ok(cellId, "the training cell's execute_input was seen");
+  const idle = events.findIndex((e) => e.kind === "idle" && e.msgId === cellId);
+  const updates = events.filter((e) => e.kind === "update");
+  assert.deepEqual(updates.map((e) => [e.step, e.status]), sent.map((s) => [s.step, s.status]), "the browser received every update sent, in order");
+  assert.ok(events.slice(0, idle).filter((e) => e.kind === "update").length === updates.length, "every update arrived while the cell ran");
+
+  // The data grew while the cell trained: at least two updates with more steps each time, the last the final step.
+  const steps = sent.map((s) => s.step);
+  for (let i = 1; i < steps.length; i++) assert.ok(steps[i] >= steps[i - 1], `steps sent: ${steps}`);
+  assert.ok(new Set(steps).size >= 2, `the chart data grew over the run: steps sent ${steps}`);
+  assert.equal(steps.at(-1), STEPS);
+  assert.equal(sent.at(-1)!.status, "done");
+  // At most one update per step plus the final one, and while running at most one per 100 ms on the
+  // monitor's clock (a loaded machine only spreads them further apart; the dropping itself is
+  // asserted with a fake clock in monitor.test.ts). 1 ms of slack: node timers fire on whole milliseconds.
+  assert.ok(sent.length <= STEPS + 1, `${sent.length} updates for ${STEPS} steps`);
+  for (let i = 1; i < sent.length; i++) {
+    if (sent[i].status === "running") assert.ok(sent[i].t - sent[i - 1].t >= 99, `updates ${i - 1} and ${i} are ${sent[i].t - sent[i - 1].t} ms apart`);
+  }
+
+  // Every draw of the chart shows exactly the points of an update it received, never fewer than
+  // before, and the last draw shows all of them.
+  await page.waitForFunction((n) => (window as any).__draws.includes(n), STEPS, { timeout: 0 });
+  const draws: number[] = await page.evaluate(() => (window as any).__draws);
+  t.diagnostic(`steps sent and received: ${steps.join(",")}; points drawn: ${draws.join(",")}`);
+  for (const n of draws) assert.ok(steps.includes(n), `a draw of ${n} points matches an update (draws ${draws}, steps ${steps})`);
+  for (let i = 1; i < draws.length; i++) assert.ok(draws[i] >= draws[i - 1], `draws ${draws}`);
   const status = await page.textContent(".qs-training-monitor .qs-status");
   assert.match(status ?? "", new RegExp(`step ${STEPS} / ${STEPS}.*done`));
-  const times: number[] = await page.evaluate(() => (window as any).__updates);
-  // At most one update per step plus the final one. Whether the throttle also drops some depends on
-  // how fast this machine trains (steps slower than 100 ms all go out), so the rate is asserted
-  // per second below, and the dropping itself in monitor.test.ts with a fake clock.
-  assert.ok(times.length >= 3 && times.length <= STEPS + 1, `${times.length} updates for ${STEPS} steps`);
-  for (let i = 0; i < times.length; i++) {
-    const inOneSecond = times.filter((t) => t >= times[i] && t < times[i] + 1000).length;
-    assert.ok(inOneSecond <= 11, `${inOneSecond} updates within 1 s`);
-  }
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, "widgets-live-monitor.png"), fullPage: true });
 });
 
 test("DegradationCurve: a metric picked in the browser reaches the kernel-side model", { timeout: 150_000 }, async (t) => {
-  if (skip) return t.skip(skip);
+  if (skip) return skipOrFail(t, skip);
   const r = await run(`
 const results = tableFromArrays({
   run: ["a", "a", "b", "b", "a", "a", "b", "b"],
@@ -208,24 +234,23 @@ curve.display();
 `);
   assert.equal(r.status, "ok", r.text);
   const sel = ".qs-degradation-curve select.qs-select-metric";
-  await page.waitForSelector(`${sel} option[value="accuracy"]`, { state: "attached", timeout: 20_000 });
+  await page.waitForSelector(`${sel} option[value="accuracy"]`, { state: "attached", timeout: 0 });
   assert.equal(await page.locator(".qs-degradation-curve .scatterlayer .trace").count(), 2);
   assert.equal(await page.inputValue(sel), "loss");
   await page.selectOption(sel, "accuracy");
   await page.waitForFunction(() => document.querySelector(".qs-degradation-curve .ytitle")?.textContent === "degradation of accuracy (%)");
+  // The browser sent its update (save_changes) before the chart redrew; the kernel handles shell
+  // messages in order, so a cell run from now on sees it. Retried with no sleep until it does; the
+  // test's timeout bounds the wait.
   let text = "";
-  for (let i = 0; i < 50 && !/accuracy/.test(text); i++) {
-    text = (await run(`console.log("metric=" + curve.metric + " changes=" + changes.join(","))`)).text;
-    if (!/metric=accuracy/.test(text)) await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.match(text, /metric=accuracy/);
+  while (!/metric=accuracy/.test(text)) text = (await run(`console.log("metric=" + curve.metric + " changes=" + changes.join(","))`)).text;
   assert.match(text, /changes=.*accuracy/);
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, "widgets-live.png"), fullPage: true });
 });
 
-test("anywidget mode, live: AnyModel + _esm shim; a sort click in the browser reaches the kernel", { timeout: 60_000 }, async (t) => {
-  if (skip) return t.skip(skip);
+test("anywidget mode, live: AnyModel + _esm shim; a sort click in the browser reaches the kernel", { timeout: 150_000 }, async (t) => {
+  if (skip) return skipOrFail(t, skip);
   const r = await run(`
 setWidgetFrontend("anywidget", { esmUrl: "${webUrl}/dist/quantscope-widgets.esm.js" });
 const tv = tableView(tableFromArrays({ k: ["x", "y", "z"], v: Float64Array.from([2, 3, 1]) }));
@@ -236,14 +261,10 @@ console.log(tv.spec.modelModule);
   assert.equal(r.status, "ok", r.text);
   assert.match(r.text, /anywidget/);
   const th = '.qs-table-view th[data-col="v"]';
-  await page.waitForSelector(th, { timeout: 20_000 });
+  await page.waitForSelector(th, { timeout: 0 });
   await page.click(th);
   let text = "";
-  for (let i = 0; i < 50 && !/sort=v/.test(text); i++) {
-    text = (await run(`console.log("sort=" + tv.get("sort_by"))`)).text;
-    if (!/sort=v/.test(text)) await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.match(text, /sort=v/);
+  while (!/sort=v/.test(text)) text = (await run(`console.log("sort=" + tv.get("sort_by"))`)).text;
   const first = await page.textContent(".qs-table-view tbody tr td");
   assert.equal(first, "z");
 });

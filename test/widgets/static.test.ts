@@ -14,6 +14,7 @@ import { setWidgetFrontend, specFor, widgetFrontend, type Frontend, type WidgetK
 import { degradationState, monitorState, outlierState, tableState, type MonitorPoint, type State } from "../../src/widgets/state.js";
 import { blockOthers, haveChromium, launch, serve, toLocalServer } from "./browser.js";
 import { BITS, heatmap, outlierTraces, quantResults, RUNS, trainingMetrics } from "./fixtures.js";
+import { skipOrFail } from "../helpers/require-tool.js";
 
 const ARTIFACTS = join(process.cwd(), "test-artifacts");
 
@@ -60,6 +61,7 @@ before(async () => {
   const browser = await launch();
   newPage = () => browser.context.newPage();
   page = await browser.context.newPage();
+  page.setDefaultTimeout(0);
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
   external = await blockOthers(page, toLocalServer);
@@ -70,8 +72,8 @@ before(async () => {
   };
   await page.goto(`${server.url}/index.html`);
   await page.waitForFunction(() => document.querySelectorAll(".widget-subarea .js-plotly-plot").length >= 4 &&
-    document.querySelectorAll(".widget-subarea table.qs-table").length === 1, null, { timeout: 30000 });
-});
+    document.querySelectorAll(".widget-subarea table.qs-table").length === 1, null, { timeout: 0 });
+}, { timeout: 600_000 }); // a hang guard; the waits inside have no limits of their own
 
 after(async () => {
   await closeAll();
@@ -91,7 +93,8 @@ async function text(selector: string): Promise<string[]> {
   return page.$$eval(selector, (els) => els.map((e) => e.textContent ?? ""));
 }
 
-test("every widget renders from embedded state, with no network", { skip }, async () => {
+test("every widget renders from embedded state, with no network", { timeout: 300_000 }, async (t) => {
+  if (skip) return skipOrFail(t, skip);
   assert.deepEqual(external, [], "no request may leave 127.0.0.1");
   assert.deepEqual(errors.filter((e) => !/favicon/.test(e)), []);
   assert.equal(await page.locator(".widget-subarea").count(), 4);
@@ -99,7 +102,8 @@ test("every widget renders from embedded state, with no network", { skip }, asyn
   await page.screenshot({ path: join(ARTIFACTS, "widgets-static.png"), fullPage: true });
 });
 
-test("DegradationCurve: one trace per run, one point per bit width, axis titles, hover values", { skip }, async () => {
+test("DegradationCurve: one trace per run, one point per bit width, axis titles, hover values", { timeout: 300_000 }, async (t) => {
+  if (skip) return skipOrFail(t, skip);
   const data = await plotData("curve");
   assert.deepEqual(data.map((d) => d.name), RUNS);
   for (const d of data) assert.deepEqual(d.x, BITS);
@@ -113,7 +117,8 @@ test("DegradationCurve: one trace per run, one point per bit width, axis titles,
   assert.match(hover, /degradation = %\{customdata\[1\]/);
 });
 
-test("DegradationCurve: metric and scale are selectable in the widget", { skip }, async () => {
+test("DegradationCurve: metric and scale are selectable in the widget", { timeout: 300_000 }, async (t) => {
+  if (skip) return skipOrFail(t, skip);
   await page.selectOption('section[data-model-id="curve"] select.qs-select-metric', "accuracy");
   await page.waitForFunction(() => document.querySelector('section[data-model-id="curve"] .ytitle')?.textContent === "degradation of accuracy (%)");
   await page.selectOption('section[data-model-id="curve"] select.qs-select-y_scale', "log");
@@ -123,7 +128,8 @@ test("DegradationCurve: metric and scale are selectable in the widget", { skip }
   assert.deepEqual(await text('section[data-model-id="curve"] .xtitle'), ["scheme"]);
 });
 
-test("OutlierTrace: stacked outlier dims / kurtosis / max |x| per run, and the layer x feature heat map", { skip }, async () => {
+test("OutlierTrace: stacked outlier dims / kurtosis / max |x| per run, and the layer x feature heat map", { timeout: 300_000 }, async (t) => {
+  if (skip) return skipOrFail(t, skip);
   const data = await plotData("trace", ".qs-trace-plot");
   assert.equal(data.length, 3 * 2);
   for (const d of data) assert.equal(d.n, 6);
@@ -136,7 +142,8 @@ test("OutlierTrace: stacked outlier dims / kurtosis / max |x| per run, and the l
   assert.equal(heat[0].cols, 32);
 });
 
-test("TrainingMonitor: loss / lr / outliers panels, progress bar and status", { skip }, async () => {
+test("TrainingMonitor: loss / lr / outliers panels, progress bar and status", { timeout: 300_000 }, async (t) => {
+  if (skip) return skipOrFail(t, skip);
   const data = await plotData("monitor");
   assert.deepEqual(data.map((d) => d.name), ["loss", "lr", "outlier dims"]);
   for (const d of data) assert.equal(d.n, 40);
@@ -147,7 +154,8 @@ test("TrainingMonitor: loss / lr / outliers panels, progress bar and status", { 
   assert.equal(parseFloat(width), 100);
 });
 
-test("TableView: paged and sortable", { skip }, async () => {
+test("TableView: paged and sortable", { timeout: 300_000 }, async (t) => {
+  if (skip) return skipOrFail(t, skip);
   const sec = 'section[data-model-id="table"]';
   assert.equal(await page.locator(`${sec} tbody tr`).count(), 10);
   assert.match((await text(`${sec} .qs-page-info`))[0], /rows 1–10 of 30/);
@@ -162,12 +170,14 @@ test("TableView: paged and sortable", { skip }, async () => {
   assert.equal(desc[0], Math.max(...desc));
 });
 
-test("anywidget front end: AnyModel + _esm shim importing the ESM bundle by URL renders the same charts", { skip }, async () => {
+test("anywidget front end: AnyModel + _esm shim importing the ESM bundle by URL renders the same charts", { timeout: 300_000 }, async (t) => {
+  if (skip) return skipOrFail(t, skip);
   const p = await newPage();
+  p.setDefaultTimeout(0);
   const errs: string[] = [];
   p.on("pageerror", (e) => errs.push(String(e)));
   await p.goto(`${serverUrl}/anywidget.html`);
-  await p.waitForFunction(() => document.querySelectorAll(".widget-subarea .js-plotly-plot").length >= 2, null, { timeout: 30000 });
+  await p.waitForFunction(() => document.querySelectorAll(".widget-subarea .js-plotly-plot").length >= 2, null, { timeout: 0 });
   const n = await p.evaluate(() => (document.querySelector('section[data-model-id="curve"] .js-plotly-plot') as any).data.length);
   assert.equal(n, RUNS.length);
   assert.match(await p.$eval('section[data-model-id="monitor"] .qs-status', (e) => e.textContent ?? ""), /step 40 \/ 80/);

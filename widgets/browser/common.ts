@@ -44,6 +44,12 @@ export function decodeTable(v: unknown): Table | null {
 
 // Column helpers are shared with the kernel side's static fallbacks.
 export { columnNames, DEFAULT_CURVE_X, hasColumn, nums, strs, unique, values } from "../../src/widgets/columns.js";
+/**
+ * Plotly renders titles, legend names, tick labels and hover text as a subset of HTML (links
+ * included), so every user string handed to plotly goes through the helper the pages use; plotly
+ * decodes the entities back and shows the text as written. DOM text is set with `textContent` / `append`.
+ */
+export { escapeHtml } from "../../src/display.js";
 
 let styleInjected = false;
 const CSS = `

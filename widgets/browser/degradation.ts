@@ -4,7 +4,7 @@
  * are selectable in the widget; selections are saved back to the kernel-side model.
  */
 import {
-  boundSelect, columnNames, decodeTable, DEFAULT_CURVE_X, draw, el, injectStyle, nums, PALETTE, purge, strs, unique, values,
+  boundSelect, columnNames, decodeTable, DEFAULT_CURVE_X, draw, el, escapeHtml, injectStyle, nums, PALETTE, purge, strs, unique, values,
   type ModelLike, type Mounted,
 } from "./common.js";
 import type { Table } from "apache-arrow";
@@ -73,25 +73,26 @@ export function renderDegradationCurve(model: ModelLike, host: HTMLElement): Mou
     const { series, categorical, metric } = curveSeries(table, model);
     const xName = String(model.get("x") || DEFAULT_CURVE_X);
     const yName = String(model.get("y") || "degradation_pct");
-    const yTitle = yName === "value" ? `${metric || "metric"} (value)` : `degradation of ${metric || "metric"} (%)`;
+    const m = escapeHtml(metric || "metric");
+    const yTitle = yName === "value" ? `${m} (value)` : `degradation of ${m} (%)`;
     const traces = series.map((s, k) => ({
       type: "scatter",
       mode: "lines+markers",
-      name: s.name,
-      x: s.x,
+      name: escapeHtml(s.name),
+      x: categorical ? s.x.map(escapeHtml) : s.x,
       y: s.y,
       customdata: s.value.map((v, i) => [v, s.degradation[i]]),
       line: { color: PALETTE[k % PALETTE.length] },
       hovertemplate:
-        `<b>${s.name}</b><br>${xName} = %{x}<br>${metric} = %{customdata[0]:.6g}` +
+        `<b>${escapeHtml(s.name)}</b><br>${escapeHtml(xName)} = %{x}<br>${m} = %{customdata[0]:.6g}` +
         `<br>degradation = %{customdata[1]:.4f}%<extra></extra>`,
     }));
     const xScale = String(model.get("x_scale") || "linear");
     draw(plot, traces, {
-      title: { text: String(model.get("title") || "") },
+      title: { text: escapeHtml(model.get("title") || "") },
       margin: { t: model.get("title") ? 40 : 16, r: 16, b: 48, l: 64 },
       xaxis: {
-        title: { text: xName },
+        title: { text: escapeHtml(xName) },
         type: categorical ? "category" : xScale === "log" ? "log" : "linear",
         ...(xName.endsWith("_bits") && !categorical ? { dtick: xScale === "log" ? undefined : 1 } : {}),
       },

@@ -4,7 +4,7 @@
  * magnitude. Layer filter (or aggregate over layers) and y scale are selectable in the widget.
  */
 import {
-  boundSelect, columnNames, decodeTable, draw, el, injectStyle, nums, PALETTE, purge, strs, unique,
+  boundSelect, columnNames, decodeTable, draw, el, escapeHtml, injectStyle, nums, PALETTE, purge, strs, unique,
   type ModelLike, type Mounted,
 } from "./common.js";
 import type { Table } from "apache-arrow";
@@ -102,7 +102,7 @@ export function renderOutlierTrace(model: ModelLike, host: HTMLElement): Mounted
       const h = (1 - gap * (n - 1)) / n;
       const traces: unknown[] = [];
       const layout: Record<string, unknown> = {
-        title: { text: String(model.get("title") || "") },
+        title: { text: escapeHtml(model.get("title") || "") },
         margin: { t: model.get("title") ? 40 : 16, r: 16, b: 48, l: 72 },
         height: 180 * n + 80,
         hovermode: "closest",
@@ -112,7 +112,7 @@ export function renderOutlierTrace(model: ModelLike, host: HTMLElement): Mounted
       panels.forEach((p, k) => {
         const ax = k === 0 ? "" : String(k + 1);
         const top = 1 - k * (h + gap);
-        layout[`yaxis${ax}`] = { title: { text: p.metric }, domain: [top - h, top], type: yScale, anchor: `x${ax}` };
+        layout[`yaxis${ax}`] = { title: { text: escapeHtml(p.metric) }, domain: [top - h, top], type: yScale, anchor: `x${ax}` };
         layout[`xaxis${ax}`] = {
           anchor: `y${ax}`,
           matches: k === 0 ? undefined : "x",
@@ -124,7 +124,7 @@ export function renderOutlierTrace(model: ModelLike, host: HTMLElement): Mounted
           traces.push({
             type: "scatter",
             mode: "lines+markers",
-            name: line.run,
+            name: escapeHtml(line.run),
             legendgroup: line.run,
             showlegend: k === 0,
             x: line.x,
@@ -133,7 +133,7 @@ export function renderOutlierTrace(model: ModelLike, host: HTMLElement): Mounted
             yaxis: `y${ax}`,
             marker: { size: 4 },
             line: { color: c },
-            hovertemplate: `<b>${line.run}</b><br>step %{x}<br>${p.metric} = %{y:.6g}<extra></extra>`,
+            hovertemplate: `<b>${escapeHtml(line.run)}</b><br>step %{x}<br>${escapeHtml(p.metric)} = %{y:.6g}<extra></extra>`,
           });
         }
       });
@@ -147,14 +147,14 @@ export function renderOutlierTrace(model: ModelLike, host: HTMLElement): Mounted
         [{
           type: "heatmap",
           z,
-          y: hl,
+          y: hl.map(escapeHtml),
           x: Array.from({ length: features }, (_, i) => i),
           colorscale: "Viridis",
           colorbar: { title: { text: "|activation|" } },
           hovertemplate: "layer %{y}<br>feature %{x}<br>|activation| = %{z:.6g}<extra></extra>",
         }],
         {
-          title: { text: String(model.get("heatmap_title") || "activation magnitude") },
+          title: { text: escapeHtml(model.get("heatmap_title") || "activation magnitude") },
           margin: { t: 40, r: 16, b: 48, l: 72 },
           height: Math.max(220, 28 * hl.length + 120),
           xaxis: { title: { text: "feature" } },
