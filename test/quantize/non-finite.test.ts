@@ -10,6 +10,7 @@ import { schemeLinear } from "../../src/quantize/linear.js";
 import { label, weightFormat } from "../../src/quantize/schemes.js";
 import { testBackend } from "../helpers/backend.js";
 import { runPythonJson } from "../helpers/python.js";
+import { skipOrFail } from "../helpers/require-tool.js";
 import { optionGrid, randomData } from "../helpers/quantize.js";
 
 // 64 columns: a shape the SIMD kernels take, so "auto" exercises them and "js" the scalar loop.
@@ -82,7 +83,7 @@ test("FP8 casts match torch bit for bit at the edges (NaN, −0, underflow, subn
   for (let i = 0; i < 400; i++) xs.push(Math.fround(Math.sin(i * 1.7) * 2 ** ((i % 40) - 22)));
   const x = Float32Array.from(xs);
   const ref = runPythonJson<{ skip?: string; e4m3: number[]; e5m2: number[] }>("fp8_reference.py", { bits: Array.from(new Uint32Array(x.buffer.slice(0))) });
-  if (ref.skip) return t.skip(ref.skip);
+  if (ref.skip) return skipOrFail(t, ref.skip);
   try {
     for (const backend of ["wasm", "cpu"] as const) {
       await selectBackend({ backend });

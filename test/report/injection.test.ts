@@ -192,11 +192,10 @@ test("the sweep report: recipe labels, run ids, scheme labels and the title are 
     metrics: PAYLOAD_LIST.flatMap((p) => [1, 2, 3].map((step) => ({ run: `${p}/seed0`, step, loss: 4 - step / 2, lr: 1e-3, gradNorm: 1, tokensPerSec: 1000 }))),
     traces: PAYLOAD_LIST.flatMap((p, i) => [0, 10].flatMap((step) =>
       ["max_inf_norm", "avg_kurtosis", "outlier_dims_sigma", "ln_gain_std"].map((metric) => ({ run: `${p}/seed0`, step, layer: -1, site: "all", metric, value: i + step })))),
-    // The cast lets these rows carry schemeId whether or not QuantRow has it yet (the store ignores unknown keys); drop it once it has.
     quant: PAYLOAD_LIST.flatMap((p, i) => PAYLOAD_LIST.map((scheme, j) => ({
       run: `${p}/seed0`, recipeLabel: p, schemeId: scheme, scheme, weightBits: 8, activationBits: 8, granularity: label(i + j), metric: "loss",
       layer: null, site: null, value: 2 + i, floatValue: 2, degradationPct: i + j,
-    }))) as SweepResult["quant"],
+    }))),
   };
   await new ResultsStore(out).append(result);
   const file = await writeReport(out, result, { title: ALL_PAYLOADS });

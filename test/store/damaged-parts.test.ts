@@ -12,6 +12,7 @@ import { ResultsStore } from "../../src/store/results.js";
 import { tableOf } from "../../src/store/schemas.js";
 import { SCHEMA_VERSION } from "../../src/tables/index.js";
 import { makeRecipe } from "../../src/train/recipe.js";
+import { skipOrFail } from "../helpers/require-tool.js";
 import { CONFIGS } from "../../src/model/config.js";
 
 const flipReader = fileURLToPath(new URL("./fixtures/flip-reader.js", import.meta.url));
@@ -171,7 +172,7 @@ test("the structural checks accept what other Arrow writers produce (polars: str
     pl = createRequire(import.meta.url)("nodejs-polars");
   } catch (err) {
     if (process.env.CI) throw err;
-    return t.skip(`nodejs-polars cannot load here: ${(err as Error).message.split("\n")[0]}`);
+    return skipOrFail(t, `nodejs-polars cannot load here: ${(err as Error).message.split("\n")[0]}`);
   }
   const df = pl.DataFrame({ a: [1, 2, null], s: ["x", null, "zz"], f: [1.5, NaN, 3], b: [true, false, null] }).withColumn(pl.col("s").cast(pl.Categorical).alias("c"));
   const file = join(await tmp(), "polars.arrow");
