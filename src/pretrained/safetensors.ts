@@ -174,3 +174,35 @@ export function toFloat32(bytes: Uint8Array, dtype: string): Float32Array {
       throw new Error(`cannot convert dtype ${dtype} to float32; convertible: ${FLOAT_DTYPES.join(", ")}`);
   }
 }
+
+/** A float32 tensor to write. */
+export interface TensorToWrite {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+/** The bytes of a safetensors file holding `tensors` as F32, back to back in the given order. */
+export function safetensorsBytes(tensors: readonly TensorToWrite[], metadata: Record<string, string> = { format: "pt" }): Uint8Array {
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  let offset = 0;
+  for (const t of tensors) {
+    const n = t.shape.reduce((a, d) => a * d, 1);
+    if (n !== t.data.length) throw new Error(`tensor '${t.name}': shape [${t.shape.join(", ")}] holds ${n} values, data has ${t.data.length}`);
+    header[t.name] = { dtype: "F32", shape: t.shape, data_offsets: [offset, offset + 4 * n] };
+    offset += 4 * n;
+  }
+  // Padded with spaces to a multiple of 8, as the reference writer does, so the data stays aligned.
+  let json = JSON.stringify(header);
+  json += " ".repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
+  const headerBytes = Buffer.from(json, "utf8");
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  let at = 8 + headerBytes.length;
+  for (const t of tensors) {
+    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
+    at += t.data.byteLength;
+  }
+  return out;
+}
