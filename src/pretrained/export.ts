@@ -5,6 +5,7 @@
  * tests and notebooks a real checkpoint folder without a download.
  */
 import { mkdir } from "node:fs/promises";
+import * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
 import type { CharTokenizer } from "../data/tokenizer.js";
 import type { Transformer } from "../model/transformer.js";
@@ -73,7 +74,7 @@ export async function saveAsGpt2(model: Transformer, tokenizer: CharTokenizer, d
   await put("transformer.ln_f.weight", "lnf.g");
   await put("transformer.ln_f.bias", "lnf.b");
   // nn.Linear stores [out, in]: the head's [d, V] transposed.
-  const headT = model.params.get("head.w")!.transpose();
+  const headT = tf.transpose(model.params.get("head.w")!);
   tensors.push({ name: "lm_head.weight", shape: [V, d], data: (await headT.data()) as Float32Array });
   headT.dispose();
 

@@ -36,6 +36,8 @@ export class PretrainedTokenizer {
   }
 
   decode(ids: ArrayLike<number>): string {
+    // The library refuses an empty list; nothing decodes to the empty text.
+    if (ids.length === 0) return "";
     return this.tokenizer.decode(Array.from(ids), { skip_special_tokens: false, clean_up_tokenization_spaces: false });
   }
 
