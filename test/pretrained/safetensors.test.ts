@@ -78,8 +78,13 @@ test("our Transformer saved as a GPT-2 folder loads back as the same model (same
   const tok = new CharTokenizer();
   const out = dir();
   await saveAsGpt2(ours, tok, out);
+  const before = tf.memory();
   const { model, tokenizer, unusedTensors } = await loadPretrained(out);
   assert.deepEqual(unusedTensors, []);
+  // One float32 copy of the weights is all the load leaves behind: no raw buffers, no transposed twins.
+  const weights = [...model.params.values()].reduce((a, v) => a + v.size, 0);
+  assert.equal(tf.memory().numBytes - before.numBytes, 4 * weights);
+  assert.equal(tf.memory().numTensors - before.numTensors, model.params.size);
   const text = "The cat sat.\n12+30=42; ok";
   assert.deepEqual(Array.from(tokenizer!.encode(text)), Array.from(tok.encode(text)));
   assert.equal(tokenizer!.decode(tokenizer!.encode(text)), text);
