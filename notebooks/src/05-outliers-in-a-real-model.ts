@@ -115,14 +115,12 @@ tableView(sensitivityTable(sensitivity), { sortBy: "delta_pct", sortDesc: true }
 // own training runs produce, so the outlier widget plots them.
 
 // %%
-if (seriesDir) {
-  const series = await measureSeries(seriesDir, { windows });
-  const inf = series.filter((r) => r.metric === "max_inf_norm").map((r) => `step ${r.step}: ${r.value.toFixed(2)}`);
-  console.log(`max ‖x‖∞ by revision: ${inf.join(", ")}`);
-  outlierTrace(series);
-} else {
-  console.log("set QUANTSCOPE_SERIES_DIR to a folder of step<N> revisions to trace outliers across pretraining");
-}
+// (`{ windows: windows }`, not the shorthand: the kernel's TypeScript front end loses a shorthand
+// property that names a variable from an earlier cell.)
+const series = seriesDir ? await measureSeries(seriesDir, { windows: windows }) : [];
+const infByStep = series.filter((r) => r.metric === "max_inf_norm").map((r) => `step ${r.step}: ${r.value.toFixed(2)}`);
+console.log(seriesDir ? `max ‖x‖∞ by revision: ${infByStep.join(", ")}` : "set QUANTSCOPE_SERIES_DIR to a folder of step<N> revisions to trace outliers across pretraining");
+outlierTrace(series);
 
 // %%
 model.dispose();

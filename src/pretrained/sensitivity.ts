@@ -9,7 +9,8 @@ import { displaySymbol, type Displayable, type MimeBundle } from "../display.js"
 import { evaluate } from "../evaluate/evaluate.js";
 import { floatLinear, type LinearCall, type LinearImpl, type LinearSite } from "../model/linear.js";
 import type { LanguageModel } from "../model/language-model.js";
-import { calibrate, calibrateOptionsFor } from "../quantize/calibrate.js";
+// Through the quantize index: where calibrateOptionsFor lives is the scheme registry's business.
+import { calibrate, calibrateOptionsFor } from "../quantize/index.js";
 import { schemeLinear } from "../quantize/linear.js";
 import { label, needsCalibration, skipsHead, type Scheme } from "../quantize/schemes.js";
 import { QUANTSCOPE_VERSION } from "../store/schemas.js";

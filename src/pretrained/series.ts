@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Batch } from "../data/batches.js";
-import { measureOutliers, type MeasureOptions, type TraceRow } from "../track/measure.js";
+import { measureOutliers, type MeasureOptions } from "../track/measure.js";
 import { loadPretrained } from "./load.js";
 import { PretrainedTokenizer, textWindows } from "./tokenizer.js";
 
@@ -17,6 +17,9 @@ export interface Revision {
   readonly name: string;
   readonly dir: string;
 }
+
+/** A row of the `traces` table, as `measureOutliers` produces it. */
+type TraceRow = Awaited<ReturnType<typeof measureOutliers>>[number];
 
 const STEP = /^step(\d+)$/;
 

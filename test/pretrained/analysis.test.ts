@@ -7,7 +7,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { tableFromIPC, tableToIPC } from "apache-arrow";
 import "../../src/ops/gradients.js";
 import { evalBatches } from "../../src/data/batches.js";
-import { builtinDataset } from "../../src/data/dataset.js";
+// From the package index: the module that defines it differs between branches.
+import { builtinDataset } from "../../src/index.js";
 import { displaySymbol } from "../../src/display.js";
 import { quantizeAndEvaluate } from "../../src/evaluate/sweep.js";
 import { Transformer } from "../../src/model/transformer.js";
