@@ -9,6 +9,7 @@ await selectBackend({ backend: "wasm" });
 const t0 = performance.now();
 const { model } = await loadPretrained(dir, { tokenizer: false });
 const loadS = (performance.now() - t0) / 1000;
+const loadRssMb = process.resourceUsage().maxRSS / 1024;
 const ids = tf.tensor2d(Int32Array.from({ length: tokens }, (_, i) => (i * 7919) % model.config.vocabSize), [1, tokens], "int32");
 const times: number[] = [];
 for (let i = 0; i <= reps; i++) {
@@ -20,4 +21,4 @@ for (let i = 0; i <= reps; i++) {
 }
 times.sort((a, b) => a - b);
 const median = times[times.length >> 1]!;
-console.log(JSON.stringify({ tokens_per_s: tokens / median, peak_rss_mb: process.resourceUsage().maxRSS / 1024, load_s: loadS, note: "wasm" }));
+console.log(JSON.stringify({ tokens_per_s: tokens / median, peak_rss_mb: process.resourceUsage().maxRSS / 1024, load_rss_mb: loadRssMb, load_s: loadS, note: "wasm" }));

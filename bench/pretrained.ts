@@ -47,7 +47,7 @@ async function writeRandomGpt2(dir: string, c: typeof GPT2_SMALL): Promise<numbe
   return tensors.reduce((a, t) => a + t.data.length, 0);
 }
 
-interface ChildResult { tokens_per_s: number; peak_rss_mb: number; load_s: number; note: string }
+interface ChildResult { tokens_per_s: number; peak_rss_mb: number; load_rss_mb?: number; load_s: number; note: string }
 
 function runChild(cmd: string, args: string[]): ChildResult | { error: string } {
   const res = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 16 << 20 });
@@ -74,6 +74,7 @@ export async function benchPretrained(opts: PretrainedBenchOptions = {}): Promis
     if ("error" in ours) throw new Error(`quantscope forward failed: ${ours.error}`);
     rows.push({ bench: "pretrained", case: `${label} wasm tokens/s`, value: ours.tokens_per_s, unit: "tokens/s", baseline_ratio: base ? ours.tokens_per_s / base.tokens_per_s : null });
     rows.push({ bench: "pretrained", case: `${label} wasm peak RSS`, value: ours.peak_rss_mb, unit: "MiB", baseline_ratio: base ? ours.peak_rss_mb / base.peak_rss_mb : null });
+    rows.push({ bench: "pretrained", case: `${label} wasm peak RSS after loading, before any forward`, value: ours.load_rss_mb!, unit: "MiB", baseline_ratio: null });
     rows.push({ bench: "pretrained", case: `${label} wasm load`, value: ours.load_s, unit: "s", baseline_ratio: base ? ours.load_s / base.load_s : null });
     rows.push({ bench: "pretrained", case: `${label} float32 weights`, value: (params * 4) / 2 ** 20, unit: "MiB", baseline_ratio: null });
     return rows;
