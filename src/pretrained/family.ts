@@ -14,11 +14,22 @@ export interface Family<C extends PretrainedConfig = PretrainedConfig> {
   readonly architectures: readonly string[];
   /** `model_type` values, used when `architectures` is absent. */
   readonly modelTypes: readonly string[];
+  /** Prefixes its tensor names may carry, tried in order, and a tensor every checkpoint of it has. */
+  readonly prefixes: readonly string[];
+  readonly probe: string;
   readConfig(raw: RawConfig, architecture: string): C;
   /** Reads the checkpoint's tensors into `w` under our names. */
   loadWeights(w: WeightLoader, config: C): Promise<void>;
   /** Logits `(B·T, V)` for `(B, T)` ids, inside the caller's tidy. */
   forward(tokens: tf.Tensor2D, f: Layers, config: C): tf.Tensor2D;
+}
+
+/**
+ * A family as the loader holds it, next to the others. Its config type is erased here: the loader
+ * only ever passes a family the config that family's own `readConfig` returned.
+ */
+export function defineFamily<C extends PretrainedConfig>(family: Family<C>): Family<PretrainedConfig> {
+  return family as unknown as Family<PretrainedConfig>;
 }
 
 /** Tensors that checkpoints carry but that are not weights (causal-mask and rotary caches). */
@@ -42,10 +53,6 @@ export class WeightLoader {
     const hit = prefixes.find((p) => ckpt.has(p + probe));
     if (hit === undefined) throw new Error(`${ckpt.dir}: checkpoint has no tensor '${probe}' (tried ${prefixes.map((p) => `'${p}${probe}'`).join(", ")})`);
     return hit;
-  }
-
-  has(name: string, global = false): boolean {
-    return this.ckpt.has(global ? name : this.prefix + name);
   }
 
   /** A checkpoint tensor (under the prefix unless `global`) as a tf tensor of `shape`, shape-checked. */

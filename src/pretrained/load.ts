@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Checkpoint, resolveModelDir } from "./checkpoint.js";
 import { RawConfig, type PretrainedConfig } from "./config.js";
-import { WeightLoader, type Family } from "./family.js";
+import { defineFamily, WeightLoader, type Family } from "./family.js";
 import { gptNeox } from "./families/gpt-neox.js";
 import { gpt2 } from "./families/gpt2.js";
 import { opt } from "./families/opt.js";
@@ -15,14 +15,7 @@ import { PretrainedModel } from "./model.js";
 import { PretrainedTokenizer } from "./tokenizer.js";
 
 /** The families `loadPretrained` knows. */
-export const FAMILIES: readonly Family<never>[] = [gpt2, gptNeox, opt] as unknown as Family<never>[];
-
-/** Where each family's tensors live in a checkpoint: prefixes tried, in order, and a tensor to probe for. */
-const LAYOUT: Record<string, { prefixes: string[]; probe: string }> = {
-  gpt2: { prefixes: ["transformer.", ""], probe: "wte.weight" },
-  "gpt-neox": { prefixes: ["gpt_neox.", ""], probe: "embed_in.weight" },
-  opt: { prefixes: ["model.decoder.", "decoder.", ""], probe: "embed_tokens.weight" },
-};
+export const FAMILIES: readonly Family<PretrainedConfig>[] = [defineFamily(gpt2), defineFamily(gptNeox), defineFamily(opt)];
 
 export interface LoadOptions {
   /** Also load `tokenizer.json` (default true); a checkpoint series needs only the weights. */
@@ -49,18 +42,17 @@ export function readPretrainedConfig(dir: string): { family: Family<PretrainedCo
   } catch (err) {
     throw new Error(`${file}: bad JSON: ${(err as Error).message}`);
   }
-  const families = FAMILIES as unknown as Family<PretrainedConfig>[];
-  const supported = families.flatMap((f) => f.architectures).join(", ");
+  const supported = FAMILIES.flatMap((f) => f.architectures).join(", ");
   const archs = raw["architectures"];
   let family: Family<PretrainedConfig> | undefined;
   let architecture: string;
   if (Array.isArray(archs) && archs.length > 0) {
     architecture = String(archs[0]);
-    family = families.find((f) => f.architectures.includes(architecture));
+    family = FAMILIES.find((f) => f.architectures.includes(architecture));
     if (!family) throw new Error(`${file}: architectures ${JSON.stringify(archs)} is not supported; supported: ${supported}`);
   } else {
     architecture = String(raw["model_type"]);
-    family = families.find((f) => f.modelTypes.includes(architecture));
+    family = FAMILIES.find((f) => f.modelTypes.includes(architecture));
     if (!family) throw new Error(`${file}: no 'architectures' and model_type ${JSON.stringify(raw["model_type"])} is not supported; supported architectures: ${supported}`);
   }
   return { family, config: family.readConfig(new RawConfig(file, raw), architecture) };
@@ -78,8 +70,7 @@ export async function loadPretrained(dir: string, opts: LoadOptions = {}): Promi
   const ckpt = await Checkpoint.open(root);
   let loader: WeightLoader | undefined;
   try {
-    const layout = LAYOUT[family.name]!;
-    loader = new WeightLoader(ckpt, WeightLoader.prefixFor(ckpt, layout.probe, layout.prefixes));
+    loader = new WeightLoader(ckpt, WeightLoader.prefixFor(ckpt, family.probe, family.prefixes));
     await family.loadWeights(loader, config);
   } catch (err) {
     for (const v of loader?.params.values() ?? []) v.dispose();

@@ -24,6 +24,8 @@ export const gptNeox: Family<GptNeoxConfig> = {
   name: "gpt-neox",
   architectures: ["GPTNeoXForCausalLM"],
   modelTypes: ["gpt_neox"],
+  prefixes: ["gpt_neox.", ""],
+  probe: "embed_in.weight",
 
   readConfig(c: RawConfig, architecture: string): GptNeoxConfig {
     // Newer transformers releases spell the rotary settings as rope_parameters / partial_rotary_factor / rope_theta.

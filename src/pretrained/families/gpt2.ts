@@ -18,6 +18,8 @@ export const gpt2: Family<Gpt2Config> = {
   name: "gpt2",
   architectures: ["GPT2LMHeadModel"],
   modelTypes: ["gpt2"],
+  prefixes: ["transformer.", ""],
+  probe: "wte.weight",
 
   readConfig(c: RawConfig, architecture: string): Gpt2Config {
     c.refuse("scale_attn_weights", (v) => v === true, "unscaled attention scores are not implemented");

@@ -27,6 +27,8 @@ export const opt: Family<OptConfig> = {
   name: "opt",
   architectures: ["OPTForCausalLM"],
   modelTypes: ["opt"],
+  prefixes: ["model.decoder.", "decoder.", ""],
+  probe: "embed_tokens.weight",
 
   readConfig(c: RawConfig, architecture: string): OptConfig {
     const dModel = c.int("hidden_size");
