@@ -14,16 +14,10 @@ import json
 import math
 import os
 import struct
-import sys
 
-try:
-    import torch
-except ImportError:
-    print(json.dumps({"skip": "torch is not installed"}))
-    sys.exit(0)
+from torch_request import torch_and_request
 
-torch.set_num_threads(1)
-req = json.load(sys.stdin)
+torch, req = torch_and_request()
 cfg = req["config"]
 fam = req["family"]
 g = torch.Generator().manual_seed(req["seed"])
