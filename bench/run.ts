@@ -4,6 +4,7 @@ import { cpus, totalmem } from "node:os";
 import { tableFromArrays } from "apache-arrow";
 import { ArrowDataset } from "../src/store/arrow-dataset.js";
 import { benchKernel } from "./kernel.js";
+import { benchPretrained } from "./pretrained.js";
 import { benchQuantize } from "./quantize.js";
 import { benchStore } from "./store.js";
 import { benchTrain } from "./train.js";
@@ -15,6 +16,7 @@ const suites: [string, () => Promise<BenchRow[]>][] = [
   ["quantize", () => benchQuantize()],
   ["store", () => benchStore()],
   ["kernel", () => benchKernel()],
+  ["pretrained", () => benchPretrained()],
 ];
 const machine = `${cpus().length}x ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`;
 const rows: BenchRow[] = [];

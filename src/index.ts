@@ -20,6 +20,7 @@ export { Rng } from "./data/rng.js";
 export { CONFIGS, parameterCount, validateConfig, type ConfigName, type TransformerConfig } from "./model/config.js";
 export { Transformer, type ActivationSite, type CaptureFn, type Dropout, type ForwardOptions } from "./model/transformer.js";
 export { MLP } from "./model/mlp.js";
+export type { LanguageModel } from "./model/language-model.js";
 export { floatLinear, BLOCK_SITES, type LinearCall, type LinearImpl, type LinearSite } from "./model/linear.js";
 export { readParams, assignParams, paramKind, type Params, type ParamKind } from "./model/params.js";
 export { roundBf16, roundFp16, roundTo, PRECISIONS, type Precision } from "./ops/precision.js";
@@ -35,6 +36,8 @@ export { OutlierTracker, type TrackerOptions } from "./track/tracker.js";
 export { kurtosis, rmsKurtosis, outlierDimensions, maxMedianRatio, spectralNorm, frobeniusNorm } from "./track/metrics.js";
 
 export * from "./quantize/index.js";
+
+export * from "./pretrained/index.js";
 
 export { evaluate, degradationPct, taskSet, type Evaluation, type TaskSet } from "./evaluate/evaluate.js";
 export { runSweep, quantizeAndEvaluate, type SweepSpec, type SweepResult, type SweepHooks } from "./evaluate/sweep.js";

@@ -3,7 +3,7 @@ import type { Batch } from "../data/batches.js";
 import { ANSWER_LENGTH, ANSWER_OFFSET, arithmeticSet } from "../data/synthetic.js";
 import type { CharTokenizer } from "../data/tokenizer.js";
 import type { LinearImpl } from "../model/linear.js";
-import type { Transformer } from "../model/transformer.js";
+import type { LanguageModel } from "../model/language-model.js";
 
 /** How well a model (float or quantized) does on held-out data. */
 export interface Evaluation {
@@ -52,7 +52,7 @@ export function taskSet(tokenizer: CharTokenizer, context: number, problems = 25
  * Evaluates a model on fixed batches with an optional linear implementation (a quantization scheme),
  * so every scheme is scored on exactly the same tokens.
  */
-export async function evaluate(model: Transformer, batches: readonly Batch[], opts: { linear?: LinearImpl; task?: TaskSet } = {}): Promise<Evaluation> {
+export async function evaluate(model: LanguageModel, batches: readonly Batch[], opts: { linear?: LinearImpl; task?: TaskSet } = {}): Promise<Evaluation> {
   let nll = 0, correct = 0, tokens = 0;
   for (const batch of batches) {
     const [lossSum, right] = tf.tidy(() => {

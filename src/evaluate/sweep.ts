@@ -2,6 +2,7 @@ import { evalBatches } from "../data/batches.js";
 import type { Dataset } from "../data/dataset.js";
 import { builtinDataset } from "../data/builtin.js";
 import type { TransformerConfig } from "../model/config.js";
+import type { LanguageModel } from "../model/language-model.js";
 import { Transformer } from "../model/transformer.js";
 import { calibrate } from "../quantize/calibrate.js";
 import { schemeLinear } from "../quantize/linear.js";
@@ -94,7 +95,7 @@ export async function runSweep(spec: SweepSpec, hooks: SweepHooks = {}, data: Da
 
 /** Float evaluation, then each scheme's evaluation, degradation and per-layer SQNR for one model. */
 export async function quantizeAndEvaluate(
-  model: Transformer,
+  model: LanguageModel,
   run: string,
   recipeLabel: string,
   schemes: readonly Scheme[],

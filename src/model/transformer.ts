@@ -202,7 +202,7 @@ export class Transformer {
 }
 
 /** Throws, naming the first offender, unless every id is an integer in `[0, vocabSize)`. */
-function checkTokenIds(ids: ArrayLike<number>, vocabSize: number, what: string): void {
+export function checkTokenIds(ids: ArrayLike<number>, vocabSize: number, what: string): void {
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
     if (!(id >= 0 && id < vocabSize) || !Number.isInteger(id)) throw new Error(`${what}[${i}] = ${id} is not a token id of this model (0 … ${vocabSize - 1})`);

@@ -1,7 +1,7 @@
 import { Table } from "apache-arrow";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { TABLE_DEFS, TABLES, type CheckpointRow, type MetricRow, type QuantRow, type RunRow, type TableName, type TraceRow } from "../tables/index.js";
+import { TABLE_DEFS, TABLES, type CheckpointRow, type MetricRow, type QuantRow, type RunRow, type SensitivityRow, type TableName, type TraceRow } from "../tables/index.js";
 import { ArrowDataset, type CorruptPart, type ReadOptions } from "./arrow-dataset.js";
 import { checkSchema, tableOf } from "./schemas.js";
 
@@ -15,6 +15,7 @@ export interface ResultRows {
   readonly traces?: readonly TraceRow[];
   readonly quant?: readonly QuantRow[];
   readonly checkpoints?: readonly CheckpointRow[];
+  readonly sensitivity?: readonly SensitivityRow[];
 }
 
 /**
@@ -79,6 +80,10 @@ export class ResultsStore {
     await this.#append("checkpoints", rows.map(TABLE_DEFS.checkpoints.record));
   }
 
+  async appendSensitivity(rows: readonly SensitivityRow[]): Promise<void> {
+    await this.#append("sensitivity", rows.map(TABLE_DEFS.sensitivity.record));
+  }
+
   /** Appends every table's rows that `rows` holds (a sweep's result, or one of its runs), in table order. */
   async append(rows: ResultRows): Promise<void> {
     await this.appendRuns(rows.runs ?? []);
@@ -86,6 +91,7 @@ export class ResultsStore {
     await this.appendTraces(rows.traces ?? []);
     await this.appendQuant(rows.quant ?? []);
     await this.appendCheckpoints(rows.checkpoints ?? []);
+    await this.appendSensitivity(rows.sensitivity ?? []);
   }
 
   async #append(name: TableName, records: readonly Record<string, unknown>[]): Promise<void> {

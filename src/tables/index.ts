@@ -10,6 +10,7 @@
  * | `traces` | outlier measurement (long format) |
  * | `quant` | metric of a quantized model |
  * | `checkpoints` | saved checkpoint |
+ * | `sensitivity` | linear layer quantized alone under one scheme |
  *
  * Repeated strings are dictionary-encoded; nulls mean "not applicable".
  */
@@ -20,15 +21,17 @@ import { metrics } from "./metrics.js";
 import { traces } from "./traces.js";
 import { quant } from "./quant.js";
 import { checkpoints } from "./checkpoints.js";
+import { sensitivity } from "./sensitivity.js";
 
 /**
  * Bumped on any column change, so a reader can tell which columns a file has.
- * 1: the first release. 2: `quant.scheme_id`, the scheme's stable id beside its label.
+ * 1: the first release. 2: `quant.scheme_id`, the scheme's stable id beside its label; the
+ * `sensitivity` table.
  */
 export const SCHEMA_VERSION = 2;
 
 /** Every table's definition by name. */
-export const TABLE_DEFS = { runs, metrics, traces, quant, checkpoints } as const;
+export const TABLE_DEFS = { runs, metrics, traces, quant, checkpoints, sensitivity } as const;
 
 export type TableName = keyof typeof TABLE_DEFS;
 
@@ -40,3 +43,4 @@ export type { MetricRow } from "./metrics.js";
 export type { TraceRow } from "./traces.js";
 export type { QuantRow } from "./quant.js";
 export type { CheckpointRow } from "./checkpoints.js";
+export type { SensitivityRow } from "./sensitivity.js";

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Batch } from "../data/batches.js";
-import type { ActivationSite, Transformer } from "../model/transformer.js";
+import type { LanguageModel } from "../model/language-model.js";
+import type { ActivationSite } from "../model/transformer.js";
 import type { TraceRow } from "../tables/index.js";
 import { frobeniusNorm, maxMedianRatio, outlierDimensions, rmsKurtosis, spectralNorm, std, type OutlierCriterion } from "./metrics.js";
 import { SiteStats } from "./site-stats.js";
@@ -25,7 +26,7 @@ const CRITERION_SITES: readonly ActivationSite[] = ["attn.qkv", "mlp.in"];
  * `avg_kurtosis`, `max_kurtosis`; LayerNorm gain `ln_gain_std` and `ln_gain_max`, per layer and overall;
  * per weight matrix `frobenius` and (optionally) `spectral`.
  */
-export async function measureOutliers(model: Transformer, batches: readonly Batch[], run: string, step: number, opts: MeasureOptions = {}): Promise<TraceRow[]> {
+export async function measureOutliers(model: LanguageModel, batches: readonly Batch[], run: string, step: number, opts: MeasureOptions = {}): Promise<TraceRow[]> {
   const { threshold = 6, sigmaK = 6, spectral = false } = opts;
   const stats = new Map<string, SiteStats>();
   const key = (site: string, layer: number) => `${layer}|${site}`;

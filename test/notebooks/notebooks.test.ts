@@ -56,3 +56,14 @@ test("04-classroom solutions pass every check; the exercise version runs and rep
   assert.match(exercise, /replace the TODO/);
   assert.match(exercise, /0 of 6 checks passed; still to fix/);
 });
+
+test("05-outliers-in-a-real-model loads its GPT-2-format checkpoint and runs every analysis on it", { skip: missing ?? false }, () => {
+  const { nb, text } = run("05-outliers-in-a-real-model.ipynb");
+  assert.match(text, /loaded GPT2LMHeadModel \(gpt2\)/);
+  assert.match(text, /W8A8 per-tensor static/);
+  assert.match(text, /Per-layer sensitivity \(W8A8 per-tensor dynamic\): 8 layers; most sensitive: h\.\d/);
+  assert.match(text, /max ‖x‖∞ by revision: step 0: [\d.]+, step 150: [\d.]+/);
+  assert.match(text, /notebook 05 done/);
+  assert.ok(widgetModels(nb).some((m) => /Outlier/.test(m)), widgetModels(nb).join(","));
+  assert.ok(widgetModels(nb).some((m) => /Table/.test(m)), widgetModels(nb).join(","));
+});

@@ -7,16 +7,10 @@ positions, untied head without bias), so agreement means both implement that def
 """
 import json
 import math
-import sys
 
-try:
-    import torch
-except ImportError:
-    print(json.dumps({"skip": "torch is not installed"}))
-    sys.exit(0)
+from torch_request import torch_and_request
 
-torch.set_num_threads(1)
-req = json.load(sys.stdin)
+torch, req = torch_and_request()
 cfg = req["config"]
 V, d, L, H, T = cfg["vocabSize"], cfg["dModel"], cfg["nLayers"], cfg["nHeads"], cfg["context"]
 P = {n: torch.tensor(p["data"], dtype=torch.float32).reshape(p["shape"]).requires_grad_(True) for n, p in req["params"].items()}

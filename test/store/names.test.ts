@@ -7,7 +7,7 @@ import { ResultsStore } from "../../src/store/results.js";
 import { tableOf } from "../../src/store/schemas.js";
 import type { TableName } from "../../src/tables/index.js";
 
-const TABLE_LIST = "tables: runs, metrics, traces, quant, checkpoints";
+const TABLE_LIST = "tables: runs, metrics, traces, quant, checkpoints, sensitivity";
 
 test("a table name that could leave the store folder, or name the folder itself, is refused before anything is written", async () => {
   const parent = await mkdtemp(join(tmpdir(), "qs-names-"));
