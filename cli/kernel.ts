@@ -25,7 +25,13 @@ export async function runKernel(args: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const { Kernel } = await import("../kernel/server.js");
-  await Kernel.fromFile(values.f).start();
+  try {
+    await Kernel.fromFile(values.f).start();
+  } catch (err) {
+    // Exit now: zeromq's threads would otherwise keep a kernel that never started alive.
+    console.error(`quantscope kernel: ${(err as Error).message}`);
+    process.exit(1);
+  }
   // The kernel runs until a shutdown request (or a signal from the Jupyter server) ends the process.
   return new Promise<number>(() => undefined);
 }
