@@ -1,7 +1,10 @@
 /**
- * Kernel benchmark: execute round-trip (execute_request sent → idle status received) for a trivial
- * cell, measured by a real jupyter_client for the quantscope kernel and, in the same run, for
- * ipykernel as the baseline. Needs Debian's Jupyter under /usr/bin/python3.
+ * Kernel benchmark, measured by a real jupyter_client for the quantscope kernel and, in the same
+ * run and in alternation, for ipykernel as the baseline (test/python/kernel_bench.py):
+ * - start-up: start_kernel until a first `1 + 1` cell has finished;
+ * - execute round-trip (execute_request sent → idle status received) of a trivial expression cell
+ *   and of a cell that defines a function (a different one each time, as notebook cells are).
+ * Needs Debian's Jupyter under /usr/bin/python3. Target: quantscope ≤ 1.5× ipykernel on each.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -18,32 +21,41 @@ function quantile(sorted: number[], q: number): number {
   return sorted[i]!;
 }
 
-/** Median and p95 execute round-trip of the quantscope kernel beside ipykernel's. */
-export async function benchKernel(iterations = 200): Promise<BenchRow[]> {
+type Samples = Record<"startup_s" | "expression_ms" | "function_ms", number[]>;
+
+/** Start-up and execute round-trips (median, p95) of the quantscope kernel beside ipykernel's. */
+export async function benchKernel(iterations = 200, starts = 3): Promise<BenchRow[]> {
   const prefix = mkdtempSync(join(tmpdir(), "qs-bench-kernelspec-"));
   execFileSync(process.execPath, [join(root, PACKAGE_JSON.bin.quantscope), "kernel", "install", "--prefix", prefix]);
-  const out = execFileSync("/usr/bin/python3", [join(root, "test/python/kernel_bench.py"), String(iterations)], {
-    env: { ...process.env, JUPYTER_PATH: join(prefix, "share/jupyter") },
+  const out = execFileSync("/usr/bin/python3", ["-Xfrozen_modules=off", join(root, "test/python/kernel_bench.py"), String(iterations), String(starts)], {
+    env: { ...process.env, JUPYTER_PATH: join(prefix, "share/jupyter"), PYDEVD_DISABLE_FILE_VALIDATION: "1" },
     encoding: "utf8",
     stdio: ["ignore", "pipe", "ignore"],
-    timeout: 300_000,
+    timeout: 900_000,
   });
-  const times = JSON.parse(out.trim().split("\n").pop()!) as Record<"quantscope" | "ipykernel", number[]>;
+  const times = JSON.parse(out.trim().split("\n").pop()!) as Record<"quantscope" | "ipykernel", Samples>;
   const stats = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
     return { median: quantile(s, 0.5), p95: quantile(s, 0.95) };
   };
-  const q = stats(times.quantscope);
-  const ip = stats(times.ipykernel);
-  const row = (c: string, value: number, ratio: number | null): BenchRow => ({ bench: "kernel", case: c, value: Math.round(value * 1000) / 1000, unit: "ms", baseline_ratio: ratio });
-  return [
-    row("execute round-trip median (quantscope)", q.median, q.median / ip.median),
-    row("execute round-trip p95 (quantscope)", q.p95, q.p95 / ip.p95),
-    row("execute round-trip median (ipykernel)", ip.median, null),
-    row("execute round-trip p95 (ipykernel)", ip.p95, null),
-  ];
+  const rows: BenchRow[] = [];
+  const cases = [
+    ["startup_s", "start-up to first cell done", "s"],
+    ["expression_ms", "execute round-trip `1 + 1`", "ms"],
+    ["function_ms", "execute round-trip, function-defining cell", "ms"],
+  ] as const;
+  for (const [key, label, unit] of cases) {
+    const q = stats(times.quantscope[key]);
+    const ip = stats(times.ipykernel[key]);
+    const row = (c: string, value: number, ratio: number | null): BenchRow => ({ bench: "kernel", case: c, value: Math.round(value * 1000) / 1000, unit, baseline_ratio: ratio === null ? null : Math.round(ratio * 100) / 100 });
+    rows.push(row(`${label} median (quantscope)`, q.median, q.median / ip.median));
+    if (key !== "startup_s") rows.push(row(`${label} p95 (quantscope)`, q.p95, q.p95 / ip.p95));
+    rows.push(row(`${label} median (ipykernel)`, ip.median, null));
+  }
+  return rows;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  console.table(await benchKernel());
+  // node dist/bench/kernel.js [iterations] [starts]
+  console.table(await benchKernel(Number(process.argv[2] ?? 200), Number(process.argv[3] ?? 3)));
 }

@@ -1,12 +1,12 @@
 import { parseArgs } from "node:util";
-import { resolve } from "node:path";
-import { selectBackend, type BackendName } from "../src/backend/select.js";
+import { BACKEND_ORDER, selectBackend, type BackendName } from "../src/backend/select.js";
 import { EXPERIMENTS, type ExperimentName } from "../src/evaluate/presets.js";
 import { compareRecipes, formatStat, summarize } from "../src/evaluate/summary.js";
 import { runSweep } from "../src/evaluate/sweep.js";
 import { label, schemeId, type Scheme } from "../src/quantize/schemes.js";
 import { writeReport } from "../src/report/sweep-report.js";
 import { ResultsStore } from "../src/store/results.js";
+import { ensureWritableFolder } from "./output-folder.js";
 import { StepProgress } from "./progress.js";
 
 const USAGE = `usage: quantscope demo [--preset ci|demo|full|gpu] [--out DIR] [--backend NAME]
@@ -30,7 +30,12 @@ export async function runDemo(argv: string[]): Promise<number> {
     console.error(`quantscope demo: unknown preset '${values.preset}' (choose from ${Object.keys(EXPERIMENTS).join(", ")})`);
     return 2;
   }
-  const out = resolve(values.out ?? `quantscope-results/${preset}`);
+  if (values.backend !== undefined && !(BACKEND_ORDER as readonly string[]).includes(values.backend)) {
+    console.error(`quantscope demo: unknown backend '${values.backend}' (choose from ${BACKEND_ORDER.join(", ")})`);
+    return 2;
+  }
+  // Checked before training, which takes minutes: a folder that cannot take the results fails now.
+  const out = ensureWritableFolder(values.out ?? `quantscope-results/${preset}`, "quantscope demo: --out");
   const backend = await selectBackend({ backend: values.backend as BackendName | undefined });
   console.log(`backend: ${backend.name} — ${backend.reason}`);
   console.log(`preset '${preset}': ${Object.keys(spec.recipes).join(" vs ")}, seeds [${spec.seeds.join(", ")}], model d=${spec.model.dModel} L=${spec.model.nLayers}, ${spec.schemes.length} schemes`);

@@ -1,10 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { installKernelSpec } from "../kernel/install.js";
 import { copyWidgetAssets } from "../src/widgets/embed.js";
+import { ensureWritableFolder } from "./output-folder.js";
 
 /** The Python that has nbclient and nbconvert: `QUANTSCOPE_JUPYTER_PYTHON`, else Debian's, else `python3`. */
 function jupyterPython(): string {
@@ -39,14 +40,26 @@ open(out, "w", encoding="utf-8").write(html)
  * the quantscope widget bundle (plotly included) beside it. Returns the report's path.
  */
 export function notebookReport(notebook: string, output: string): string {
+  let isFile = false;
+  try {
+    isFile = statSync(notebook).isFile();
+  } catch {
+    throw new Error(`quantscope report: notebook ${resolve(notebook)} does not exist`);
+  }
+  if (!isFile) throw new Error(`quantscope report: ${resolve(notebook)} is not a notebook file`);
   const out = resolve(output);
-  const dir = dirname(out);
-  mkdirSync(dir, { recursive: true });
+  const dir = ensureWritableFolder(dirname(out), "quantscope report: -o folder");
+  const python = jupyterPython();
+  // The kernelspec lives only as long as this run, whatever way the run ends.
   const prefix = mkdtempSync(join(tmpdir(), "quantscope-kernel-"));
-  installKernelSpec({ kind: "prefix", prefix });
-  const jupyterPath = [join(prefix, "share", "jupyter"), process.env.JUPYTER_PATH].filter(Boolean).join(":");
-  const r = spawnSync(jupyterPython(), ["-c", SCRIPT, resolve(notebook), out, dir], { stdio: ["ignore", "inherit", "pipe"], encoding: "utf8", env: { ...process.env, JUPYTER_PATH: jupyterPath } });
-  if (r.status !== 0) throw new Error(`running ${notebook} failed:\n${r.stderr.split("\n").filter((l) => !/frozen|PYDEVD|Debugg/.test(l)).slice(-25).join("\n")}`);
+  try {
+    installKernelSpec({ kind: "prefix", prefix });
+    const jupyterPath = [join(prefix, "share", "jupyter"), process.env.JUPYTER_PATH].filter(Boolean).join(":");
+    const r = spawnSync(python, ["-c", SCRIPT, resolve(notebook), out, dir], { stdio: ["ignore", "inherit", "pipe"], encoding: "utf8", env: { ...process.env, JUPYTER_PATH: jupyterPath } });
+    if (r.status !== 0) throw new Error(`running ${notebook} failed:\n${r.stderr.split("\n").filter((l) => !/frozen|PYDEVD|Debugg/.test(l)).slice(-25).join("\n")}`);
+  } finally {
+    rmSync(prefix, { recursive: true, force: true });
+  }
   copyWidgetAssets(dir);
   return out;
 }

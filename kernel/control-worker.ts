@@ -8,16 +8,22 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import * as zmq from "zeromq";
+import { bindSocket } from "./connection.js";
 import { parseMessage, Signer, WireError } from "./wire.js";
 
 /** What the main thread gives the worker. */
 export interface ControlWorkerData {
+  /** The connection file, for error messages. */
+  readonly file: string;
   readonly controlUrl: string;
   readonly hbUrl: string;
   readonly key: string;
   readonly scheme: string;
   readonly maxMessageBytes: number;
 }
+
+/** What the worker tells the main thread, besides control messages (frames) to answer. */
+export type ControlWorkerEvent = "ready" | "closed" | { bindError: string };
 
 const data = workerData as ControlWorkerData;
 const port = parentPort!;
@@ -82,8 +88,20 @@ function watchParent(): void {
   }, 2000);
 }
 
-await Promise.all([control.bind(data.controlUrl), hb.bind(data.hbUrl)]);
-watchParent();
-port.postMessage("ready");
-void heartbeat();
-void listen();
+// A bind failure must reach the main thread as a message: thrown here, it would end the worker
+// with an error that the native addon can turn into a process abort.
+try {
+  await bindSocket(control, "control", data.controlUrl, data.file);
+  await bindSocket(hb, "heartbeat", data.hbUrl, data.file);
+} catch (err) {
+  control.close();
+  hb.close();
+  port.postMessage({ bindError: (err as Error).message } satisfies ControlWorkerEvent);
+  port.close();
+}
+if (!control.closed) {
+  watchParent();
+  port.postMessage("ready" satisfies ControlWorkerEvent);
+  void heartbeat();
+  void listen();
+}

@@ -43,7 +43,16 @@ function installResolutionFallback(cwd: string): void {
   if (realpath) sys.realpath = (p) => (forward(p) === p ? realpath(p) : p);
   const getDirectories = sys.getDirectories.bind(sys);
   const readDirectory = sys.readDirectory.bind(sys);
-  sys.getDirectories = (p) => getDirectories(forward(p));
+  // Every package under a type root becomes global declarations of every cell. The kernel's own
+  // `@types` hold its tools' types too (jquery, lodash, react…): forwarded wholesale they would leak
+  // globals into notebooks and triple the kernel's start-up (parsing them) and each cell's check.
+  // A notebook folder without its own `@types` gets Node's only, as tslab gives it.
+  const typeRoot = join(local, "@types");
+  sys.getDirectories = (p) => {
+    const f = forward(p);
+    const dirs = getDirectories(f);
+    return f !== p && p === typeRoot ? dirs.filter((d) => d === "node") : dirs;
+  };
   // Entries come back under the forwarded folder; report them under the path that was asked for.
   sys.readDirectory = (p, ...rest) => {
     const f = forward(p);
@@ -91,8 +100,20 @@ export class CellExecutor {
   constructor(rootDir = process.cwd()) {
     installResolutionFallback(rootDir);
     const node = createConverter({ isJS: false, isBrowser: false });
-    const browser = createConverter({ isJS: false, isBrowser: true });
-    this.executor = createExecutor(rootDir, { node, browser, close: () => { node.close(); browser.close(); } }, {
+    // The browser converter (DOM types: seconds to parse) serves only `/** @browser */` cells:
+    // made on first use, not at start-up.
+    let browser: ReturnType<typeof createConverter> | undefined;
+    const converters = {
+      node,
+      get browser() {
+        return (browser ??= createConverter({ isJS: false, isBrowser: true }));
+      },
+      close: () => {
+        node.close();
+        browser?.close();
+      },
+    };
+    this.executor = createExecutor(rootDir, converters, {
       log: (value: unknown) => { this.lastValue = { value }; },
       error: (...args: unknown[]) => { this.errors.push(args); },
     });

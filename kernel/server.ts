@@ -1,11 +1,11 @@
-import { readFileSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import * as zmq from "zeromq";
 import { commManager, type CommMessage, type CommTransport } from "../src/jupyter/comm.js";
 import { toMimeBundle } from "../src/jupyter/output.js";
 import "../src/jupyter/widget.js";
 import { QUANTSCOPE_VERSION } from "../src/package-root.js";
-import type { ControlWorkerData } from "./control-worker.js";
+import { bindSocket, readConnectionFile, socketUrl, type ConnectionInfo } from "./connection.js";
+import type { ControlWorkerData, ControlWorkerEvent } from "./control-worker.js";
 import { CellExecutor } from "./executor.js";
 import { History, type HistoryRequest } from "./history.js";
 import { makeMessage, parseMessage, serializeMessage, Signer, WireError, type Json, type Message } from "./wire.js";
@@ -13,19 +13,6 @@ import { makeMessage, parseMessage, serializeMessage, Signer, WireError, type Js
 /** Where replies to a request go: a socket, or the control worker's queue. */
 interface Replier {
   send(frames: Buffer[]): Promise<void>;
-}
-
-/** The connection file Jupyter writes for a kernel. */
-export interface ConnectionInfo {
-  transport: string;
-  ip: string;
-  shell_port: number;
-  iopub_port: number;
-  stdin_port: number;
-  control_port: number;
-  hb_port: number;
-  key: string;
-  signature_scheme: string;
 }
 
 /** Messages larger than this are refused unread: a runaway front end must not exhaust memory. */
@@ -69,32 +56,37 @@ export class Kernel {
   private iopubQueue: Promise<void> = Promise.resolve();
   private closed = false;
 
-  constructor(private readonly conn: ConnectionInfo) {
+  constructor(private readonly conn: ConnectionInfo, private readonly file = "(given)") {
     this.signer = new Signer(conn.key, conn.signature_scheme);
   }
 
+  /** A kernel for a connection file, checked up front (see {@link readConnectionFile}). */
   static fromFile(path: string): Kernel {
-    let conn: ConnectionInfo;
-    try {
-      conn = JSON.parse(readFileSync(path, "utf8")) as ConnectionInfo;
-    } catch (err) {
-      throw new Error(`cannot read connection file ${path}: ${(err as Error).message}`);
-    }
-    return new Kernel(conn);
+    return new Kernel(readConnectionFile(path), path);
   }
 
   private url(port: number): string {
-    return `${this.conn.transport}://${this.conn.ip}${this.conn.transport === "ipc" ? "-" : ":"}${port}`;
+    return socketUrl(this.conn, port);
   }
 
+  /**
+   * Binds every socket, then starts answering. A socket that cannot bind (a port in use, an address
+   * not of this machine) rejects with an error naming the socket, the address and the connection
+   * file, after the sockets already bound are closed and the control thread is ended, so the
+   * process can exit instead of lingering on open sockets.
+   */
   async start(): Promise<void> {
+    try {
+      await bindSocket(this.shell, "shell", this.url(this.conn.shell_port), this.file);
+      await bindSocket(this.stdin, "stdin", this.url(this.conn.stdin_port), this.file);
+      await bindSocket(this.iopub, "iopub", this.url(this.conn.iopub_port), this.file);
+      await this.startControlWorker();
+    } catch (err) {
+      for (const s of [this.shell, this.stdin, this.iopub]) s.close();
+      await this.controlWorker?.terminate();
+      throw err;
+    }
     this.executor = new CellExecutor(process.cwd());
-    await Promise.all([
-      this.shell.bind(this.url(this.conn.shell_port)),
-      this.stdin.bind(this.url(this.conn.stdin_port)),
-      this.iopub.bind(this.url(this.conn.iopub_port)),
-      this.startControlWorker(),
-    ]);
     this.captureOutput();
     commManager.transport = this.transport();
     process.on("SIGINT", () => this.executor.interrupt());
@@ -107,6 +99,7 @@ export class Kernel {
 
   private startControlWorker(): Promise<void> {
     const workerData: ControlWorkerData = {
+      file: this.file,
       controlUrl: this.url(this.conn.control_port),
       hbUrl: this.url(this.conn.hb_port),
       key: this.conn.key,
@@ -117,9 +110,10 @@ export class Kernel {
     this.controlWorker.unref();
     return new Promise((resolve, reject) => {
       this.controlWorker.once("error", reject);
-      this.controlWorker.on("message", (frames: Uint8Array[] | "ready" | "closed") => {
+      this.controlWorker.on("message", (frames: Uint8Array[] | ControlWorkerEvent) => {
         if (frames === "ready") return resolve();
         if (frames === "closed") return;
+        if (!Array.isArray(frames)) return reject(new Error(frames.bindError));
         // Control messages skip the shell queue: interrupt and shutdown must not wait behind a cell.
         this.accept(frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength)), (m) => void this.handle(this.control, m));
       });

@@ -1,0 +1,55 @@
+/**
+ * What the kernel's TypeScript converter loads and how often it builds: start-up and each cell are
+ * dominated by the compiler, so these assert on the compiler's file reads and the tslab patch, not on
+ * time (speed itself is measured by bench/kernel.ts).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT } from "../helpers/package.js";
+
+const require = createRequire(join(ROOT, "kernel", "executor.ts"));
+const ts = require("@tslab/typescript-for-tslab") as { sys: Record<string, unknown> & { readFile(p: string, enc?: string): string | undefined } };
+
+/** Every file the compiler reads, recorded before the executor wraps the compiler's file system. */
+const reads: string[] = [];
+const readFile = ts.sys.readFile.bind(ts.sys);
+ts.sys.readFile = (p: string, enc?: string) => {
+  reads.push(p);
+  return readFile(p, enc);
+};
+const { CellExecutor } = await import("../../kernel/executor.js");
+
+test("start-up and a plain cell load neither the DOM types nor the kernel's own tool @types", async () => {
+  // The kernel runs in the notebook's folder; this one has no node_modules of its own.
+  process.chdir(mkdtempSync(join(tmpdir(), "qs-notebook-")));
+  const executor = new CellExecutor(process.cwd());
+  try {
+    const r = await executor.execute("const n: number = process.pid; n > 0");
+    assert.deepEqual(r, { ok: true, hasValue: true, value: true });
+    assert.ok(reads.some((p) => p.includes("@types/node/")), "Node's types are loaded");
+    assert.deepEqual(reads.filter((p) => p.endsWith("lib.dom.d.ts")), [], "the browser converter is made only for @browser cells");
+    const tools = ["jquery", "lodash", "react", "backbone", "underscore"].filter((t) => existsSync(join(ROOT, "node_modules/@types", t)));
+    assert.deepEqual(reads.filter((p) => tools.some((t) => p.includes(`@types/${t}/`))), [], `types of ${tools.join(", ")} are not globals of a notebook`);
+    // …and a cell that names them fails to type-check, as in any folder without those packages.
+    if (tools.includes("jquery")) {
+      const j = await executor.execute("let q: JQueryStatic | undefined");
+      assert.equal(j.ok, false);
+    }
+  } finally {
+    executor.close();
+  }
+});
+
+test("the installed tslab carries patches/tslab+1.0.22.patch (each cell built once, not twice)", () => {
+  // npm install applies it (postinstall: patch-package). Unpatched tslab works, at twice the cost per cell.
+  const patch = readFileSync(join(ROOT, "patches", "tslab+1.0.22.patch"), "utf8");
+  const converter = readFileSync(require.resolve("tslab/dist/converter.js"), "utf8");
+  const added = patch.split("\n").filter((l) => l.startsWith("+") && !l.startsWith("+++")).map((l) => l.slice(1));
+  assert.ok(added.length > 10);
+  const missing = added.filter((l) => !converter.includes(l));
+  assert.deepEqual(missing, [], "lines of the patch missing from node_modules/tslab/dist/converter.js: run `npx patch-package`");
+});
