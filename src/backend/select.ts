@@ -123,7 +123,7 @@ function parseBackend(name: string, source: string): BackendName {
  */
 export async function selectBackend(opts: SelectOptions = {}): Promise<BackendChoice> {
   const env = process.env.QUANTSCOPE_BACKEND;
-  const forced = opts.backend ?? (env ? parseBackend(env, "QUANTSCOPE_BACKEND") : undefined);
+  const forced = opts.backend !== undefined ? parseBackend(opts.backend, "backend") : env ? parseBackend(env, "QUANTSCOPE_BACKEND") : undefined;
   const candidates: readonly BackendName[] = forced ? [forced] : BACKEND_ORDER;
   const attempts: BackendAttempt[] = [];
   for (const name of candidates) {

@@ -34,6 +34,7 @@ test("QUANTSCOPE_BACKEND and the option override the order; bad names are clear 
     const wasm = await selectBackend({ backend: "wasm" });
     assert.equal(wasm.tfjsName, "wasm");
     await assert.rejects(selectBackend({ backend: "tensorflow-gpu" }), /not available: @tensorflow\/tfjs-node-gpu (is not installed|failed to load)/);
+    await assert.rejects(selectBackend({ backend: "nope" as never }), /backend='nope' is not a backend; use one of: tensorflow-gpu, tensorflow, webgpu, wasm, cpu/);
   } finally {
     if (saved === undefined) delete process.env.QUANTSCOPE_BACKEND;
     else process.env.QUANTSCOPE_BACKEND = saved;
