@@ -63,12 +63,16 @@ export class ResultsStore {
     await this.dataset("checkpoints").append(tableOf("checkpoints", rows.map((r) => ({ run: r.run, step: r.step, path: r.path, bytes: r.bytes, created_at: r.createdAt }))));
   }
 
-  /** Appends everything a sweep (or one of its runs) produced. */
+  /**
+   * Appends everything a sweep (or one of its runs) produced. The `runs` rows go last: a run's row
+   * there marks it complete, so a reader (and a resumed sweep) can ignore the rows of a run that was
+   * interrupted mid-append.
+   */
   async append(result: SweepResult): Promise<void> {
-    await this.appendRuns(result.runs);
     await this.appendMetrics(result.metrics);
     await this.appendTraces(result.traces);
     await this.appendQuant(result.quant);
+    await this.appendRuns(result.runs);
   }
 
   /** One table with every part of `name` (an empty table of the right schema when there is none). */
