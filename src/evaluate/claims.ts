@@ -25,8 +25,11 @@ export type ClaimTest =
   | { readonly kind: "predictor" }
   /** Spearman ρ(degradation at the checkpoint nearest `fraction` of training, final degradation), over all runs, bootstrap. */
   | { readonly kind: "early"; readonly fraction: number }
-  /** Slope of log max‖x‖∞ on log d_model for the `unfriendly` arms minus that for the `friendly` arms, bootstrap over seeds. */
-  | { readonly kind: "scaling"; readonly unfriendly: readonly string[]; readonly friendly: readonly string[] };
+  /**
+   * Slope of log max‖x‖∞ on log d_model for the `unfriendly` arms minus that for the `friendly`
+   * arms, bootstrap over seeds. The arms of a recipe are `<recipe>` and `<recipe>-d<dModel>`.
+   */
+  | { readonly kind: "scaling"; readonly unfriendly: string; readonly friendly: string };
 
 export interface Claim {
   readonly id: string;
@@ -99,7 +102,7 @@ export const CLAIMS: readonly Claim[] = [
   { id: "C4", title: "half precision", paper: "bf16 degrades less than fp16", paperNumbers: "fp16 at low wd: 1.73% (6B)", test: { kind: "contrast", worse: "fp16", better: "bf16" } },
   { id: "C5", title: "LayerNorm gain spread", paper: "LN-gain std predicts degradation better than outlier-dimension count or kurtosis", paperNumbers: "LN-gain std ~2× higher in fp16 variants", test: { kind: "predictor" } },
   { id: "C6", title: "early checkpoints", paper: "an early checkpoint predicts the final model's sensitivity", paperNumbers: "used to save compute", test: { kind: "early", fraction: 0.25 } },
-  { id: "C7", title: "scale vs recipe", paper: "outlier magnitude grows with size under the unfriendly recipe, not the friendly one", paperNumbers: "OPT-66B 42% vs 52B recipe ≈0%", test: { kind: "scaling", unfriendly: ["unfriendly-d32", "unfriendly", "unfriendly-d96"], friendly: ["friendly-d32", "friendly", "friendly-d96"] } },
+  { id: "C7", title: "scale vs recipe", paper: "outlier magnitude grows with size under the unfriendly recipe, not the friendly one", paperNumbers: "OPT-66B 42% vs 52B recipe ≈0%", test: { kind: "scaling", unfriendly: "unfriendly", friendly: "friendly" } },
   { id: "R", title: "combined recipes", paper: "the friendly recipe degrades less than the unfriendly one", paperNumbers: "52B W8A8 ≈0% (recipe)", test: { kind: "contrast", worse: "unfriendly", better: "friendly" } },
 ];
 
@@ -234,9 +237,15 @@ function slope(x: readonly number[], y: readonly number[]): number {
   return sxy / sxx;
 }
 
+/** The arms of one recipe at every model size: `recipe` and `recipe-d<dModel>`. */
+export function sizedArms(recipe: string, arms: readonly string[]): string[] {
+  return arms.filter((a) => a === recipe || new RegExp(`^${recipe.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-d\\d+$`).test(a));
+}
+
 function assessScaling(claim: Claim, test: Extract<ClaimTest, { kind: "scaling" }>, result: SweepResult): ClaimOutcome {
   const inf = lastTrace(result, "max_inf_norm");
-  const cells = (arms: readonly string[]) => arms.map((arm) => {
+  const allArms = [...new Set(result.runs.map((r) => r.recipeLabel))];
+  const cells = (recipe: string) => sizedArms(recipe, allArms).map((arm) => {
     const runs = runsOfArm(result, arm).filter((r) => inf.has(r));
     const d = result.runs.find((r) => r.recipeLabel === arm)?.config.dModel ?? NaN;
     return { arm, d, values: runs.map((r) => Math.log(inf.get(r)!)) };
@@ -284,4 +293,32 @@ export function claimTable(outcomes: readonly ClaimOutcome[]): ClaimTableRow[] {
     if (o.bitsToCliff) ours += `; bits to cliff (<${CLIFF_THRESHOLD_PCT}%): ${fmt(o.bitsToCliff.worse ?? NaN, 1)} vs ${fmt(o.bitsToCliff.better ?? NaN, 1)}`;
     return { claim: `${o.claim.id} ${o.claim.title}`, paper: `${o.claim.paper} (${o.claim.paperNumbers})`, ours, verdict: o.verdict ? verdictText(o.verdict, o.n) : "not run" };
   });
+}
+
+/** The table as Markdown (README): one row per claim, `|` in cells escaped. */
+export function claimTableMarkdown(rows: readonly ClaimTableRow[]): string {
+  const cell = (s: string) => s.replace(/\|/g, "\\|");
+  return ["| claim | paper | ours (95% interval) | verdict |", "|---|---|---|---|", ...rows.map((r) => `| ${cell(r.claim)} | ${cell(r.paper)} | ${cell(r.ours)} | ${cell(r.verdict)} |`)].join("\n");
+}
+
+/**
+ * One sentence computed from the outcomes: the decided claim with the clearest separation (its
+ * interval farthest from 0 in half-widths), or, when none is decided, that nothing separated from
+ * seed noise, with the closest one's interval.
+ */
+export function headline(outcomes: readonly ClaimOutcome[]): string {
+  const scored = outcomes.filter((o) => o.effect && Number.isFinite(o.effect.lo) && Number.isFinite(o.effect.hi)).map((o) => {
+    const e = o.effect!;
+    const half = (e.hi - e.lo) / 2;
+    return { o, z: half > 0 ? Math.abs(e.estimate) / half : Infinity };
+  }).sort((a, b) => b.z - a.z);
+  if (!scored.length) return "No claim had enough runs to be tested.";
+  const decided = scored.find((s) => s.o.verdict !== "inconclusive");
+  const { o } = decided ?? scored[0]!;
+  const e = o.effect!;
+  const what = `${o.claim.id} (${o.claim.title}): ${o.ours}`;
+  if (!decided) return `No claim separates from seed noise at this budget; the clearest is ${what} — inconclusive at ${o.n}.`;
+  return o.verdict === "reproduced"
+    ? `Beyond seed noise at ${o.n}: ${what} — the paper's direction (95% interval ${fmt(e.lo)} to ${fmt(e.hi)}${o.unit}).`
+    : `Beyond seed noise at ${o.n}, but opposite to the paper: ${what} (95% interval ${fmt(e.lo)} to ${fmt(e.hi)}${o.unit}).`;
 }
