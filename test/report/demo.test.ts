@@ -10,11 +10,14 @@ import { checkOfflineReport, haveChromium } from "../widgets/browser.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
-test("quantscope demo (ci preset) prints its summary and writes Arrow tables and an offline report that renders", { timeout: 300_000 }, async () => {
+test("quantscope demo (ci preset) prints the claim table and writes Arrow tables, MACHINE.json and an offline report that renders", { timeout: 300_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), "qs-demo-"));
   const r = spawnSync(process.execPath, [join(root, "dist/src/cli/main.js"), "demo", "--preset", "ci", "--out", out], { encoding: "utf8", timeout: 280_000, env: { ...process.env, QUANTSCOPE_DEBUG: "1" } });
   assert.equal(r.status, 0, `demo failed:\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-3000)}`);
-  assert.match(r.stdout, /What this run shows \(computed from the data above\)/);
+  assert.match(r.stdout, /The paper's claims, tested \(computed from the data; 95% intervals over seeds\)/);
+  for (const id of ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "R"]) assert.match(r.stdout, new RegExp(`\\n  ${id} .* — (reproduced|opposite|inconclusive at .*)\\n`), `verdict line for ${id}`);
+  const machine = JSON.parse(readFileSync(join(out, "MACHINE.json"), "utf8")) as Record<string, unknown>;
+  for (const k of ["commit", "node", "backend", "cpus", "preset"]) assert.ok(k in machine, `MACHINE.json has ${k}`);
   const report = join(out, "report.html");
   assert.match(r.stdout, new RegExp(`report: ${report.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
 
