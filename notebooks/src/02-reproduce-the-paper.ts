@@ -71,7 +71,7 @@ const firstContrast = contrasts[0] ?? outcomes[0]!;
 degradationCurve(cliffTable(result, armsOf(firstContrast.claim, allArms)), { x: "bits", series: ["recipe_label", "family"], metric: "loss", title: `${firstContrast.claim.id}: held-out loss degradation (%) against bits` });
 
 // %%
-const combined = outcomes.find((o) => o.claim.id === "R")!;
+const combined = outcomes.find((o) => o.claim.id === "R-A")!;
 degradationCurve(cliffTable(result, armsOf(combined.claim, allArms)), { x: "bits", series: ["recipe_label", "family"], metric: "loss", title: `R combined recipes: ${claimTable([combined])[0]!.verdict}` });
 
 // %% [markdown]

@@ -58,7 +58,10 @@ export async function runDemo(argv: string[]): Promise<number> {
 
   const outcomes = assessClaims(result);
   console.log("\nThe paper's claims, tested (computed from the data; 95% intervals over seeds):");
-  for (const r of claimTable(outcomes)) console.log(`\n  ${r.claim} — ${r.verdict}\n    paper: ${r.paper}\n    ours:  ${r.ours}`);
+  const tested = outcomes.filter((o) => o.verdict !== null);
+  for (const r of claimTable(tested)) console.log(`\n  ${r.claim} — ${r.verdict}\n    paper: ${r.paper}\n    ours:  ${r.ours}`);
+  const untested = outcomes.filter((o) => o.verdict === null).map((o) => o.claim.id);
+  if (untested.length) console.log(`\n  not tested by preset '${preset}' (its arms are not in the plan; --preset full tests them): ${untested.join(", ")}`);
   const line = headline(outcomes);
   console.log(`\n${line}`);
   const report = await writeClaimsReport(out, result, outcomes, { title: `quantscope — the paper's claims (${preset})`, headline: line });

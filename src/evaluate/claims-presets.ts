@@ -62,8 +62,8 @@ function plan(arms: Arm[], seeds: number[], trackEvery: number, evalBatches: num
  */
 export const CLAIM_PLANS = {
   ci: plan(claimArms({ vocabSize: 96, dModel: 16, nLayers: 1, nHeads: 4, dMlp: 64, context: 32 }, [8, 16, 24], 24, 8), [0, 1], 8, 2),
-  demo: plan(claimArms(CLAIMS_MODEL, [], 300, 16, ["base", "wd0.1"]), [0, 1, 2], 75, 4),
-  full: plan(claimArms(CLAIMS_MODEL, [32, 64, 96], 500, 16), [0, 1, 2], 125, 4),
+  demo: plan(claimArms(CLAIMS_MODEL, [], 300, 16, ["base", "wd0.1"]), [0, 1, 2, 3], 75, 4),
+  full: plan(claimArms(CLAIMS_MODEL, [32, 48, 64], 300, 16), [0, 1, 2], 75, 4),
 } satisfies Record<string, ClaimsPlan>;
 
 export type ClaimPlanName = keyof typeof CLAIM_PLANS;

@@ -39,6 +39,8 @@ export interface Claim {
   /** The paper's W8A8 numbers where it gives them (secondary sources; see docs), for the table. */
   readonly paperNumbers: string;
   readonly test: ClaimTest;
+  /** The degradation the claim is decided on (default {@link PRIMARY_MEASURE}). */
+  readonly measure?: ClaimsMeasure;
 }
 
 export type Verdict = "reproduced" | "opposite" | "inconclusive";
@@ -86,24 +88,41 @@ export interface ClaimsMeasure {
 
 export const PRIMARY_MEASURE: ClaimsMeasure = { family: CLIFF_FAMILIES[0]!, bits: 4 };
 
+/**
+ * The two endpoints every contrast is decided on, fixed before any data: the paper's W8A8 quantizes
+ * both sides, and at this scale each side has its own cliff (pilot: W8A4 per-tensor activations and
+ * W3 per-channel weights both degrade by several percent). `-A` rows are activations, `-W` weights.
+ */
+export const CONTRAST_ENDPOINTS = [
+  { suffix: "A", what: "activations W8A4 per-tensor", measure: PRIMARY_MEASURE },
+  { suffix: "W", what: "weights W3 per-channel", measure: { family: CLIFF_FAMILIES[2]!, bits: 3 } },
+] as const satisfies readonly { suffix: string; what: string; measure: ClaimsMeasure }[];
+
 /** The trace metrics the checkpoint evaluator writes (layer −1): held-out float loss, and degradation per scheme (site = scheme key). */
 export const CHECKPOINT_LOSS = "ckpt_heldout_loss";
 export const CHECKPOINT_DEGRADATION = "ckpt_loss_degradation_pct";
 
-/**
- * The paper's claims C1–C7 and the combined recipes. Arms named here must exist in the plan; the
- * baseline is lr 1e-2 (what grows outliers at this scale), weight decay 0.001, no dropout, no
- * clipping, fp32, and each contrast arm changes exactly one factor of it.
- */
-export const CLAIMS: readonly Claim[] = [
+const CONTRASTS: readonly Claim[] = [
   { id: "C1", title: "weight decay", paper: "weight decay 0.1 degrades less than 0.001", paperNumbers: "W8A8 0.09% vs 1.36% (6B)", test: { kind: "contrast", worse: "base", better: "wd0.1" } },
   { id: "C2", title: "dropout", paper: "dropout 0 degrades less than 0.1", paperNumbers: "degradation rises with dropout (6B)", test: { kind: "contrast", worse: "dropout0.1", better: "base" } },
   { id: "C3", title: "gradient clipping", paper: "clipping at 1.0 degrades less than none", paperNumbers: "clipping improves robustness (6B)", test: { kind: "contrast", worse: "base", better: "clip1" } },
   { id: "C4", title: "half precision", paper: "bf16 degrades less than fp16", paperNumbers: "fp16 at low wd: 1.73% (6B)", test: { kind: "contrast", worse: "fp16", better: "bf16" } },
+];
+const COMBINED: Claim = { id: "R", title: "combined recipes", paper: "the friendly recipe degrades less than the unfriendly one", paperNumbers: "52B W8A8 ≈0% (recipe)", test: { kind: "contrast", worse: "unfriendly", better: "friendly" } };
+const perEndpoint = (c: Claim): Claim[] => CONTRAST_ENDPOINTS.map((e) => ({ ...c, id: `${c.id}-${e.suffix}`, title: `${c.title}, ${e.what}`, measure: e.measure }));
+
+/**
+ * The paper's claims C1–C7 and the combined recipes (R); each contrast once per endpoint of
+ * {@link CONTRAST_ENDPOINTS}. Arms named here must exist in the plan; the baseline is lr 1e-2 (what
+ * grows outliers at this scale), weight decay 0.001, no dropout, no clipping, fp32, and each
+ * contrast arm changes exactly one factor of it.
+ */
+export const CLAIMS: readonly Claim[] = [
+  ...CONTRASTS.flatMap(perEndpoint),
   { id: "C5", title: "LayerNorm gain spread", paper: "LN-gain std predicts degradation better than outlier-dimension count or kurtosis", paperNumbers: "LN-gain std ~2× higher in fp16 variants", test: { kind: "predictor" } },
   { id: "C6", title: "early checkpoints", paper: "an early checkpoint predicts the final model's sensitivity", paperNumbers: "used to save compute", test: { kind: "early", fraction: 0.25 } },
   { id: "C7", title: "scale vs recipe", paper: "outlier magnitude grows with size under the unfriendly recipe, not the friendly one", paperNumbers: "OPT-66B 42% vs 52B recipe ≈0%", test: { kind: "scaling", unfriendly: "unfriendly", friendly: "friendly" } },
-  { id: "R", title: "combined recipes", paper: "the friendly recipe degrades less than the unfriendly one", paperNumbers: "52B W8A8 ≈0% (recipe)", test: { kind: "contrast", worse: "unfriendly", better: "friendly" } },
+  ...perEndpoint(COMBINED),
 ];
 
 /** Per-run final degradation (%) of held-out loss under one scheme. */
@@ -265,9 +284,10 @@ function assessScaling(claim: Claim, test: Extract<ClaimTest, { kind: "scaling" 
 }
 
 /** Every claim's outcome from a sweep's rows (runs of all arms of a plan, merged). */
-export function assessClaims(result: SweepResult, claims: readonly Claim[] = CLAIMS, measure: ClaimsMeasure = PRIMARY_MEASURE): ClaimOutcome[] {
+export function assessClaims(result: SweepResult, claims: readonly Claim[] = CLAIMS): ClaimOutcome[] {
   return claims.map((claim) => {
     const t = claim.test;
+    const measure = claim.measure ?? PRIMARY_MEASURE;
     switch (t.kind) {
       case "contrast": return assessContrast(claim, t, result, measure);
       case "predictor": return assessPredictor(claim, result, measure);
@@ -290,7 +310,7 @@ export function claimTable(outcomes: readonly ClaimOutcome[]): ClaimTableRow[] {
   return outcomes.map((o) => {
     let ours = o.ours;
     if (o.matched) ours += `; at matched float loss ${fmt(o.matched.loss, 3)}: ${intervalText(o.matched.effect, o.unit)} (${o.matched.verdict})`;
-    if (o.bitsToCliff) ours += `; bits to cliff (<${CLIFF_THRESHOLD_PCT}%): ${fmt(o.bitsToCliff.worse ?? NaN, 1)} vs ${fmt(o.bitsToCliff.better ?? NaN, 1)}`;
+    if (o.bitsToCliff) ours += `; ${(o.claim.measure ?? PRIMARY_MEASURE).family.title} bits to cliff (<${CLIFF_THRESHOLD_PCT}%): ${fmt(o.bitsToCliff.worse ?? NaN, 1)} vs ${fmt(o.bitsToCliff.better ?? NaN, 1)}`;
     return { claim: `${o.claim.id} ${o.claim.title}`, paper: `${o.claim.paper} (${o.claim.paperNumbers})`, ours, verdict: o.verdict ? verdictText(o.verdict, o.n) : "not run" };
   });
 }

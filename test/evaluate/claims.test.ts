@@ -47,7 +47,7 @@ function fakeSweep(degr: Record<string, number[]>): SweepResult {
 }
 
 test("a contrast's verdict is computed from the seeds: clear separation in the paper's direction, the other way, and noise", () => {
-  const c1 = CLAIMS.find((c) => c.id === "C1")!;
+  const c1 = CLAIMS.find((c) => c.id === "C1-A")!;
   const [paperWay] = assessClaims(fakeSweep({ base: [30, 32, 31], "wd0.1": [10, 12, 11] }), [c1]);
   assert.equal(paperWay!.verdict, "reproduced");
   assert.ok(Math.abs(paperWay!.effect!.estimate - 20) < 1e-9);

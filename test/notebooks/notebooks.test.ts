@@ -34,7 +34,7 @@ test("01-quickstart trains, quantizes, saves Arrow and shows widgets", { skip: m
 test("02-reproduce-the-paper runs its CI preset, one section per claim, and computes its verdicts", { skip: missing ?? false }, () => {
   const { nb, text } = run("02-reproduce-the-paper.ipynb", { QUANTSCOPE_NOTEBOOK_PRESET: "ci" });
   assert.match(text, /preset ci/);
-  for (const id of ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "R"]) assert.match(text, new RegExp(`${id} .* — (reproduced|opposite|inconclusive at |not run)`), id);
+  for (const id of ["C1-A", "C1-W", "C2-A", "C2-W", "C3-A", "C3-W", "C4-A", "C4-W", "C5", "C6", "C7", "R-A", "R-W"]) assert.match(text, new RegExp(`${id} .* — (reproduced|opposite|inconclusive at |not run)`), id);
   assert.match(text, /(Beyond seed noise|No claim separates from seed noise)/);
   assert.ok(widgetModels(nb).filter((m) => /Degradation/.test(m)).length >= 4);
 });
