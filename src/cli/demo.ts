@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { cpus, loadavg, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { selectBackend, type BackendName } from "../backend/select.js";
 import { assessClaims, claimTable, headline } from "../evaluate/claims.js";
 import { CLAIM_PLANS, type ClaimPlanName } from "../evaluate/claims-presets.js";
@@ -20,9 +21,12 @@ quantizes each model along the cliff axes (activations 8→4 bits per tensor and
 seeds. Writes Arrow tables, report.html and MACHINE.json to DIR (default ./quantscope-results/<preset>).
 Resumable: run it again with the same DIR and finished runs are read back, not retrained.`;
 
+/** The commit of this package's checkout (with `-dirty` when it has uncommitted changes), or "unknown". */
 function commit(): string {
+  const root = fileURLToPath(new URL("../../..", import.meta.url));
+  const git = (...args: string[]) => execFileSync("git", ["-C", root, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   try {
-    return execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return git("rev-parse", "HEAD") + (git("status", "--porcelain", "--untracked-files=no") ? "-dirty" : "");
   } catch {
     return "unknown";
   }
