@@ -6,7 +6,7 @@
 import { Table, vectorFromArray, type Vector } from "apache-arrow";
 import type { Claim } from "./claims.js";
 import { checkpointCurve, lastTrace, sizedArms } from "./claims.js";
-import { CLIFF_FAMILIES, schemeKey, type CliffFamily } from "./cliff.js";
+import { CLIFF_FAMILIES, rowSchemeKey, schemeKey, type CliffFamily } from "./cliff.js";
 import type { SweepResult } from "./sweep.js";
 
 function table(rows: Record<string, string | number>[], columns: string[]): Table {
@@ -23,7 +23,7 @@ export function cliffTable(result: SweepResult, arms: readonly string[], familie
     const key = schemeKey(f.scheme(bits));
     for (const q of result.quant) {
       const arm = armOf.get(q.run);
-      if (q.metric !== "loss" || q.scheme !== key || !arm || !arms.includes(arm)) continue;
+      if (q.metric !== "loss" || rowSchemeKey(q) !== key || !arm || !arms.includes(arm)) continue;
       rows.push({ recipe_label: arm, run: q.run, family: f.id, bits, metric: "loss", value: q.value, degradation_pct: q.degradationPct ?? NaN });
     }
   }

@@ -6,7 +6,7 @@
  */
 import type { TransformerConfig } from "../model/config.js";
 import type { Recipe } from "../train/recipe.js";
-import { bitsToCliff, CLIFF_FAMILIES, CLIFF_THRESHOLD_PCT, schemeKey, type CliffFamily } from "./cliff.js";
+import { bitsToCliff, CLIFF_FAMILIES, CLIFF_THRESHOLD_PCT, rowSchemeKey, schemeKey, type CliffFamily } from "./cliff.js";
 import type { SweepResult } from "./sweep.js";
 import { bootstrapInterval, mean, spearman, welchInterval, type Interval } from "./stats.js";
 
@@ -128,7 +128,7 @@ export const CLAIMS: readonly Claim[] = [
 /** Per-run final degradation (%) of held-out loss under one scheme. */
 export function finalDegradation(result: SweepResult, key: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const q of result.quant) if (q.metric === "loss" && q.scheme === key && q.degradationPct !== null) out.set(q.run, q.degradationPct);
+  for (const q of result.quant) if (q.metric === "loss" && rowSchemeKey(q) === key && q.degradationPct !== null) out.set(q.run, q.degradationPct);
   return out;
 }
 

@@ -15,6 +15,11 @@ export function schemeKey(s: Scheme): string {
   return label(s);
 }
 
+/** The same key read from a `quant` row; switch to `row.schemeId` together with {@link schemeKey}. */
+export function rowSchemeKey(row: { readonly scheme: string }): string {
+  return row.scheme;
+}
+
 /** One ordered axis of the cliff: a scheme for each bit width. */
 export interface CliffFamily {
   readonly id: "act-tensor" | "act-token" | "weight-channel";

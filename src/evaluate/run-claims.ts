@@ -13,6 +13,7 @@ import type { TraceRow } from "../track/measure.js";
 import type { StepHook, StepInfo, Trainer } from "../train/trainer.js";
 import type { Arm } from "./claims.js";
 import { CHECKPOINT_DEGRADATION, CHECKPOINT_LOSS } from "./claims.js";
+import { rowSchemeKey } from "./cliff.js";
 import { quantizeAndEvaluate, runSweep, type SweepResult, type SweepSpec } from "./sweep.js";
 
 /** The experiment behind the claim table. */
@@ -53,7 +54,7 @@ export class CheckpointEvaluator implements StepHook {
     const losses = q.filter((r) => r.metric === "loss");
     if (!losses.length) return;
     this.rows.push({ run: this.runId, step, layer: -1, site: "float", metric: CHECKPOINT_LOSS, value: losses[0]!.floatValue! });
-    for (const r of losses) this.rows.push({ run: this.runId, step, layer: -1, site: r.scheme, metric: CHECKPOINT_DEGRADATION, value: r.degradationPct! });
+    for (const r of losses) this.rows.push({ run: this.runId, step, layer: -1, site: rowSchemeKey(r), metric: CHECKPOINT_DEGRADATION, value: r.degradationPct! });
   }
 }
 
