@@ -335,10 +335,10 @@ export function headline(outcomes: readonly ClaimOutcome[]): string {
   if (!scored.length) return "No claim had enough runs to be tested.";
   const decided = scored.find((s) => s.o.verdict !== "inconclusive");
   const { o } = decided ?? scored[0]!;
-  const e = o.effect!;
+  // `ours` already carries the effect and its 95% interval.
   const what = `${o.claim.id} (${o.claim.title}): ${o.ours}`;
   if (!decided) return `No claim separates from seed noise at this budget; the clearest is ${what} — inconclusive at ${o.n}.`;
   return o.verdict === "reproduced"
-    ? `Beyond seed noise at ${o.n}: ${what} — the paper's direction (95% interval ${fmt(e.lo)} to ${fmt(e.hi)}${o.unit}).`
-    : `Beyond seed noise at ${o.n}, but opposite to the paper: ${what} (95% interval ${fmt(e.lo)} to ${fmt(e.hi)}${o.unit}).`;
+    ? `Beyond seed noise at ${o.n}, in the paper's direction: ${what}.`
+    : `Beyond seed noise at ${o.n}, but opposite to the paper (${o.claim.paper}): ${what}.`;
 }

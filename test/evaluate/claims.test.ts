@@ -71,3 +71,11 @@ test("matched float loss: the common target is the highest best loss, and each r
   assert.equal(m.byRun.get("a/seed0"), 10);
   assert.equal(m.byRun.get("b/seed0"), 20);
 });
+
+test("the headline names the decided claim with the clearest separation, or says nothing separated", async () => {
+  const { headline } = await import("../../src/evaluate/claims.js");
+  const c1 = CLAIMS.find((c) => c.id === "C1-A")!;
+  assert.match(headline(assessClaims(fakeSweep({ base: [10, 12, 11], "wd0.1": [30, 32, 31] }), [c1])), /^Beyond seed noise at 3 vs 3 seeds, but opposite to the paper/);
+  assert.match(headline(assessClaims(fakeSweep({ base: [30, 32, 31], "wd0.1": [10, 12, 11] }), [c1])), /^Beyond seed noise at 3 vs 3 seeds, in the paper's direction: C1-A/);
+  assert.match(headline(assessClaims(fakeSweep({ base: [10, 30, 20], "wd0.1": [12, 28, 21] }), [c1])), /^No claim separates from seed noise at this budget; the clearest is C1-A/);
+});
