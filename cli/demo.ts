@@ -1,22 +1,37 @@
+import { execFileSync } from "node:child_process";
+import { cpus, loadavg, totalmem } from "node:os";
 import { parseArgs } from "node:util";
+import { join } from "node:path";
 import { BACKEND_ORDER, selectBackend, type BackendName } from "../src/backend/select.js";
-import { EXPERIMENTS, type ExperimentName } from "../src/evaluate/presets.js";
-import { compareRecipes, formatStat, summarize } from "../src/evaluate/summary.js";
-import { runSweep } from "../src/evaluate/sweep.js";
-import { label, schemeId, type Scheme } from "../src/quantize/schemes.js";
-import { writeReport } from "../src/report/sweep-report.js";
+import { assessClaims, claimTable, headline } from "../src/evaluate/claims.js";
+import { CLAIM_PLANS, type ClaimPlanName } from "../src/evaluate/claims-presets.js";
+import { planSteps, runClaims } from "../src/evaluate/run-claims.js";
+import { packageRoot } from "../src/package-root.js";
+import { writeClaimsReport } from "../src/report/claims-report.js";
+import { writeFileAtomic } from "../src/store/atomic.js";
+import { readSweep } from "../src/store/read-sweep.js";
 import { ResultsStore } from "../src/store/results.js";
 import { ensureWritableFolder } from "./output-folder.js";
 import { StepProgress } from "./progress.js";
 
-const USAGE = `usage: quantscope demo [--preset ci|demo|full|gpu] [--out DIR] [--backend NAME]
+const USAGE = `usage: quantscope demo [--preset ci|demo|full] [--out DIR] [--backend NAME]
 
-Runs the paper comparison (quantization-unfriendly vs -friendly training recipe) on built-in
-defaults: trains both, tracks outliers, quantizes each model with the paper's schemes, prints a
-summary, and writes Arrow tables and an HTML report to DIR (default ./quantscope-results/<preset>).`;
+Tests the paper's claims: trains every arm of the preset's plan for each seed, tracks outliers,
+quantizes each model along the cliff axes (activations 8→4 bits per tensor and per token, weights
+8→3 bits per channel), and prints the claim table with 95% intervals and verdicts computed from the
+seeds. Writes Arrow tables, report.html and MACHINE.json to DIR (default ./quantscope-results/<preset>).
+Resumable: run it again with the same DIR and finished runs are read back, not retrained.`;
 
-/** Schemes shown in the printed summary (all are in the tables and the report). */
-const SUMMARY_SCHEMES: readonly Scheme[] = [{ name: "w8a8-tensor", mode: "static" }, { name: "w8a8-vector" }, { name: "llm-int8", threshold: 6 }, { name: "w4-group", groupSize: 32 }];
+/** The commit of this package's checkout (with `-dirty` when it has uncommitted changes), or "unknown". */
+function commit(): string {
+  const root = packageRoot();
+  const git = (...args: string[]) => execFileSync("git", ["-C", root, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  try {
+    return git("rev-parse", "HEAD") + (git("status", "--porcelain", "--untracked-files=no") ? "-dirty" : "");
+  } catch {
+    return "unknown";
+  }
+}
 
 export async function runDemo(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { preset: { type: "string", default: "demo" }, out: { type: "string" }, backend: { type: "string" }, help: { type: "boolean", short: "h" } } });
@@ -24,10 +39,10 @@ export async function runDemo(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const preset = values.preset as ExperimentName;
-  const spec = EXPERIMENTS[preset];
-  if (!spec) {
-    console.error(`quantscope demo: unknown preset '${values.preset}' (choose from ${Object.keys(EXPERIMENTS).join(", ")})`);
+  const preset = values.preset as ClaimPlanName;
+  const plan = CLAIM_PLANS[preset];
+  if (!plan) {
+    console.error(`quantscope demo: unknown preset '${values.preset}' (choose from ${Object.keys(CLAIM_PLANS).join(", ")})`);
     return 2;
   }
   if (values.backend !== undefined && !(BACKEND_ORDER as readonly string[]).includes(values.backend)) {
@@ -38,35 +53,37 @@ export async function runDemo(argv: string[]): Promise<number> {
   const out = ensureWritableFolder(values.out ?? `quantscope-results/${preset}`, "quantscope demo: --out");
   const backend = await selectBackend({ backend: values.backend as BackendName | undefined });
   console.log(`backend: ${backend.name} — ${backend.reason}`);
-  console.log(`preset '${preset}': ${Object.keys(spec.recipes).join(" vs ")}, seeds [${spec.seeds.join(", ")}], model d=${spec.model.dModel} L=${spec.model.nLayers}, ${spec.schemes.length} schemes`);
+  console.log(`preset '${preset}': arms ${plan.arms.map((a) => a.id).join(", ")}; seeds [${plan.seeds.join(", ")}]; ${plan.schemes.length} schemes`);
   console.log(`results: ${out}`);
 
   const store = new ResultsStore(out, backend.name);
-  const totalSteps = Object.values(spec.recipes).reduce((a, r) => a + (r.steps ?? 0), 0) * spec.seeds.length;
-  const progress = new StepProgress(totalSteps);
+  const before = (await readSweep(store)).runs.length;
+  if (before) console.log(`resuming: ${before} finished runs in ${out} are kept, not retrained`);
+  const progress = new StepProgress(planSteps(plan));
   let done = 0;
-  const result = await runSweep(spec, {
-    onStep: (run, info) => progress.update(++done, run, info.loss),
-    onRun: (rows) => store.append(rows),
-  });
+  const t0 = Date.now(), cpu0 = process.cpuUsage();
+  const result = await runClaims(plan, { store, onStep: (run, info) => progress.update(++done, run, info.loss) });
   progress.stop();
+  const cpu = process.cpuUsage(cpu0);
 
-  const summary = summarize(result);
-  const table = summary.map((s) => ({
-    recipe: s.recipe,
-    "final loss": formatStat(s.finalLoss, 3),
-    "max ‖x‖∞": formatStat(s.maxInfNorm, 1),
-    "avg kurtosis": formatStat(s.avgKurtosis),
-    "LN gain std": formatStat(s.lnGainStd, 3),
-    ...Object.fromEntries(SUMMARY_SCHEMES.filter((k) => s.lossDegradation[schemeId(k)]).map((k) => [`Δloss % ${label(k)}`, formatStat(s.lossDegradation[schemeId(k)]!, 3)])),
-  }));
-  console.table(table);
-  if (summary.length === 2) {
-    console.log("\nWhat this run shows (computed from the data above):");
-    for (const line of compareRecipes(summary[0]!, summary[1]!, SUMMARY_SCHEMES.map(schemeId))) console.log(`  - ${line}`);
-  }
-  const report = await writeReport(out, result, { title: `quantscope — paper comparison (${preset})` });
+  const outcomes = assessClaims(result);
+  console.log("\nThe paper's claims, tested (computed from the data; 95% intervals over seeds):");
+  const tested = outcomes.filter((o) => o.verdict !== null);
+  for (const r of claimTable(tested)) console.log(`\n  ${r.claim} — ${r.verdict}\n    paper: ${r.paper}\n    ours:  ${r.ours}`);
+  const untested = outcomes.filter((o) => o.verdict === null).map((o) => o.claim.id);
+  if (untested.length) console.log(`\n  not tested by preset '${preset}' (its arms are not in the plan; --preset full tests them): ${untested.join(", ")}`);
+  const line = headline(outcomes);
+  console.log(`\n${line}`);
+  const report = await writeClaimsReport(out, result, outcomes, { title: `quantscope — the paper's claims (${preset})`, headline: line });
+  const machine = {
+    preset, commit: commit(), node: process.version, backend: backend.name, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown",
+    memoryGiB: +(totalmem() / 2 ** 30).toFixed(1), loadAverageAtEnd: loadavg().map((x) => +x.toFixed(2)), finishedAt: new Date().toISOString(),
+    runs: result.runs.length, runsTrainedThisSession: result.runs.length - before, wallSeconds: Math.round((Date.now() - t0) / 1000),
+    processCpuSeconds: Math.round((cpu.user + cpu.system) / 1e6),
+  };
+  await writeFileAtomic(join(out, "MACHINE.json"), new TextEncoder().encode(JSON.stringify(machine, null, 2) + "\n"));
   console.log(`\nArrow tables: ${out}/{runs,metrics,traces,quant}/`);
   console.log(`report: ${report}`);
+  console.log(`wall ${machine.wallSeconds} s, process CPU ${machine.processCpuSeconds} s, load ${machine.loadAverageAtEnd.join(" ")} (${machine.cpus} cores)`);
   return 0;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `quantscope` command: `demo`, `kernel ...`, `report ...`. */
+/** The `quantscope` command: `demo`, `claims`, `kernel ...`, `report ...`. */
 const [command, ...args] = process.argv.slice(2);
 
 async function main(): Promise<number> {
@@ -7,6 +7,20 @@ async function main(): Promise<number> {
     case "demo": {
       const { runDemo } = await import("./demo.js");
       return runDemo(args);
+    }
+    case "claims": {
+      const { parseArgs } = await import("node:util");
+      const { values } = parseArgs({ args, options: { from: { type: "string" }, readme: { type: "string" } } });
+      if (!values.from) {
+        console.error("usage: quantscope claims --from RESULTS_DIR [--readme README.md]\n  prints the claim table computed from a results folder; --readme rewrites it between the README's claims-table markers");
+        return 2;
+      }
+      const { claimTableFromFolder, writeReadmeTable } = await import("../src/evaluate/claims-folder.js");
+      const { claimTableMarkdown } = await import("../src/evaluate/claims.js");
+      const md = values.readme ? await writeReadmeTable(values.from, values.readme) : claimTableMarkdown(await claimTableFromFolder(values.from));
+      console.log(md);
+      if (values.readme) console.log(`\nwritten to ${values.readme}`);
+      return 0;
     }
     case "report": {
       const { runReport } = await import("./report.js");
@@ -19,7 +33,7 @@ async function main(): Promise<number> {
     case undefined:
     case "-h":
     case "--help":
-      console.log("usage: quantscope <demo | kernel | report> [options]");
+      console.log("usage: quantscope <demo | claims | kernel | report> [options]");
       return command === undefined ? 1 : 0;
     default:
       console.error(`quantscope: unknown command '${command}' (try --help)`);

@@ -43,6 +43,14 @@ export { evaluate, degradationPct, taskSet, type Evaluation, type TaskSet } from
 export { runSweep, quantizeAndEvaluate, type SweepSpec, type SweepResult, type SweepHooks } from "./evaluate/sweep.js";
 export { EXPERIMENTS, PAPER_RECIPES, LAPTOP_MODEL, type ExperimentName } from "./evaluate/presets.js";
 export { summarize, compareRecipes, formatStat, type RecipeSummary, type Stat } from "./evaluate/summary.js";
+export { CLAIMS, assessClaims, claimTable, claimTableMarkdown, headline, verdictOf, PRIMARY_MEASURE, type Claim, type ClaimOutcome, type ClaimTableRow, type Arm, type Verdict } from "./evaluate/claims.js";
+export { CLAIM_PLANS, claimArms, baselineRecipe, CLAIMS_MODEL, type ClaimPlanName } from "./evaluate/claims-presets.js";
+export { runClaims, planSteps, CheckpointEvaluator, type ClaimsPlan } from "./evaluate/run-claims.js";
+export { CLIFF_FAMILIES, CLIFF_THRESHOLD_PCT, bitsToCliff, cliffSchemes, schemeKey, type CliffFamily } from "./evaluate/cliff.js";
+export { cliffTable, checkpointTable, sizeTable, armsOf } from "./evaluate/claim-curves.js";
+export { welchInterval, spearman, bootstrapInterval, tQuantile, type Interval } from "./evaluate/stats.js";
+export { claimTableFromFolder } from "./evaluate/claims-folder.js";
+export { readSweep } from "./store/read-sweep.js";
 
 export * from "./widgets/index.js";
 export { displaySymbol, isDisplayable, type Displayable, type MimeBundle } from "./display.js";

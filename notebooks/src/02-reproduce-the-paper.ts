@@ -1,88 +1,102 @@
 // %% [markdown]
-// # Reproducing *Intriguing Properties of Quantization at Scale* on a laptop
+// # Testing *Intriguing Properties of Quantization at Scale* on a laptop
 //
 // Ahmadian et al. (2023) trained the same 6B model with different **recipes** and found that the
 // quantization cliff follows the recipe, not the scale: low weight decay, dropout, fp16 and no
-// gradient clipping produce large activation outliers and models that degrade under W8A8, while
-// weight decay 0.1, no dropout, bf16 and clipping at 1.0 give models that quantize almost freely.
+// gradient clipping give large activation outliers and models that degrade under W8A8; weight decay
+// 0.1, no dropout, bf16 and clipping at 1.0 give models that quantize almost freely.
 //
-// Here we train both recipes on a ~0.2M-parameter model, track outliers while they train, quantize
-// every model with the paper's schemes, and let the data say what holds at this scale. Nothing below
-// is hard-coded: the conclusions are computed from the tables.
+// Here each of the paper's claims is an **experiment**: arms that change one factor of a shared
+// baseline, several seeds each, and a statistic with a 95% interval. The verdict — *reproduced*,
+// *opposite* or *inconclusive at n seeds* — is computed from the interval, never written by hand.
+// W8A8 barely moves a 0.1M-parameter model, so the small-scale analogue of the paper's cliff is the
+// bit width at which quality falls off: we quantize activations from 8 down to 4 bits (per tensor and
+// per token) and weights from 8 down to 3 bits, and the claims compare degradation at W8A4 per tensor.
 //
-// **Presets.** `ci` runs in about a minute (what the tests run); `demo` in a few CPU minutes;
-// `full` (3 seeds, 2000 steps) takes over an hour on 2 cores. Set `QUANTSCOPE_NOTEBOOK_PRESET`
-// before starting the kernel, or change the line below.
+// **Presets.** `ci` (seconds; the numbers mean nothing, it is what the tests run), `demo` (about 10
+// minutes on 2 cores: the one contrast visible beyond seed noise at that budget), `full` (every
+// claim, 3 seeds, about 40 minutes). Set `QUANTSCOPE_NOTEBOOK_PRESET` before starting the kernel,
+// or change the line below.
 
 // %%
-import { selectBackend, EXPERIMENTS, PAPER_RECIPES, runSweep, summarize, compareRecipes, formatStat, label, trainingMonitor, ResultsStore, type ExperimentName } from "quantscope";
-const preset = (process.env.QUANTSCOPE_NOTEBOOK_PRESET ?? "demo") as ExperimentName;
-const spec = EXPERIMENTS[preset];
+import { selectBackend, CLAIM_PLANS, CLAIMS, runClaims, planSteps, trainingMonitor, ResultsStore, type ClaimPlanName } from "quantscope";
+const preset = (process.env.QUANTSCOPE_NOTEBOOK_PRESET ?? "demo") as ClaimPlanName;
+const plan = CLAIM_PLANS[preset];
 const backend = await selectBackend();
-console.log(`preset ${preset}; backend ${backend.name}; model d=${spec.model.dModel} L=${spec.model.nLayers}; seeds [${spec.seeds}]`);
-console.log(PAPER_RECIPES);
+console.log(`preset ${preset}; backend ${backend.name}; arms ${plan.arms.map((a) => a.id).join(", ")}; seeds [${plan.seeds}]`);
+for (const c of CLAIMS) console.log(`${c.id} ${c.title}: ${c.paper}`);
 
 // %% [markdown]
-// ## Train both recipes
-// One monitor follows every run in turn; outliers are measured every `trackEvery` steps on fixed
-// held-out windows. Each finished run is appended to the Arrow store at once, so an interrupted
-// session keeps what it finished.
+// ## Train every arm
+// Outliers are measured, and W8A4 per-tensor degradation evaluated, every `trackEvery` steps on fixed
+// held-out windows. Each finished run goes to the Arrow store at once; re-running this cell resumes
+// from the store and never retrains a finished run.
 
 // %%
-const store = new ResultsStore(`paper-results-${preset}`, backend.name);
-const totalSteps = Object.values(spec.recipes).reduce((a, r) => a + (r.steps ?? 0), 0) * spec.seeds.length;
-const monitor = trainingMonitor({ total: totalSteps, title: "all runs" });
+const store = new ResultsStore(`claims-results-${preset}`, backend.name);
+const total = planSteps(plan);
+const monitor = trainingMonitor({ total, title: "all runs" });
 let done = 0;
-const result = await runSweep(spec, {
-  onStep: (_run, info) => { monitor.update({ step: ++done, loss: info.loss, lr: info.lr, total: totalSteps }); },
-  onRun: (rows) => store.append(rows),
-});
+const result = await runClaims(plan, { store, onStep: (_run, info) => { monitor.update({ step: ++done, loss: info.loss, lr: info.lr, total }); } });
 monitor.done();
+console.log(`${result.runs.length} runs in the store`);
 
 // %% [markdown]
-// ## Outliers during training
-// `max_inf_norm` is the largest activation magnitude (Bondarenko et al.'s ‖x‖∞, averaged per
-// sequence), `avg_kurtosis` how heavy-tailed activations are, `ln_gain_std` the spread of LayerNorm
-// gains — the paper's main correlate of degradation.
+// ## The claim table
+// Contrasts: difference of per-seed mean degradation (worse-by-the-paper arm minus better arm, in
+// percentage points), 95% Welch interval; the same at matched held-out float loss; and bits to cliff
+// (fewest per-tensor activation bits with degradation below 1%). C5 and C6: Spearman correlations
+// over all runs with bootstrap intervals. C7: growth of log₂ max‖x‖∞ per doubling of d_model.
 
 // %%
-import { outlierTrace, degradationCurve, where, toArrow, show } from "quantscope";
-const traces = await store.read("traces");
-outlierTrace(toArrow(where(traces, { layer: -1 })), { metrics: ["max_inf_norm", "avg_kurtosis", "ln_gain_std"], layer: -1, title: "whole-model outlier metrics" });
+import { assessClaims, claimTable, headline } from "quantscope";
+const outcomes = assessClaims(result);
+for (const r of claimTable(outcomes)) console.log(`${r.claim} — ${r.verdict}\n  paper: ${r.paper}\n  ours:  ${r.ours}`);
 
 // %% [markdown]
-// ## Degradation under the paper's schemes
-// Relative change of held-out loss (%) against the same model in float; positive is worse.
+// ## One section per claim
+// Each chart shows seed means with ±1 sd error bars, and draws lines only along an ordered axis:
+// bits for the contrasts (one line per arm and quantization axis), training step for the
+// checkpoint claims, d_model for the scaling claim.
+
+// %% [markdown]
+// ### C1–C4 and the combined recipes: degradation against bits
 
 // %%
-const quant = await store.read("quant");
-degradationCurve(toArrow(where(quant, { metric: "loss" })), { x: "scheme", series: "recipe_label", metric: "loss", xScale: "category", title: "held-out loss degradation (%)" });
+import { degradationCurve, cliffTable, armsOf } from "quantscope";
+const allArms = plan.arms.map((a) => a.id);
+const contrasts = outcomes.filter((o) => o.claim.test.kind === "contrast" && o.effect);
+for (const o of contrasts) console.log(`${o.claim.id} ${o.claim.title}: ${claimTable([o])[0]!.verdict}`);
+const firstContrast = contrasts[0] ?? outcomes[0]!;
+degradationCurve(cliffTable(result, armsOf(firstContrast.claim, allArms)), { x: "bits", series: ["recipe_label", "family"], metric: "loss", title: `${firstContrast.claim.id}: held-out loss degradation (%) against bits` });
+
+// %%
+const combined = outcomes.find((o) => o.claim.id === "R-A")!;
+degradationCurve(cliffTable(result, armsOf(combined.claim, allArms)), { x: "bits", series: ["recipe_label", "family"], metric: "loss", title: `R combined recipes: ${claimTable([combined])[0]!.verdict}` });
+
+// %% [markdown]
+// ### C5 and C6: what predicts degradation, and how early
+
+// %%
+import { checkpointTable, schemeKey, label, PRIMARY_MEASURE } from "quantscope";
+for (const id of ["C5", "C6"]) { const o = outcomes.find((x) => x.claim.id === id)!; console.log(`${id} — ${claimTable([o])[0]!.verdict}: ${o.ours}`); }
+const primary = PRIMARY_MEASURE.family.scheme(PRIMARY_MEASURE.bits);
+degradationCurve(checkpointTable(result, allArms, schemeKey(primary)), { x: "step", series: "recipe_label", metric: "loss", title: `degradation under ${label(primary)} at checkpoints` });
+
+// %% [markdown]
+// ### C7: outlier magnitude against model size
+
+// %%
+import { sizeTable } from "quantscope";
+const c7 = outcomes.find((o) => o.claim.id === "C7")!;
+console.log(`C7 — ${claimTable([c7])[0]!.verdict}: ${c7.ours}`);
+degradationCurve(sizeTable(result, armsOf(c7.claim, allArms)), { x: "d_model", series: "recipe_label", metric: "max_inf_norm", y: "value", yScale: "log", title: "final max ‖x‖∞ against d_model" });
 
 // %% [markdown]
 // ## What the data says
-// Each line compares the unfriendly recipe against the friendly one and says whether the
-// difference is larger than the spread across seeds.
+// The sentence below is computed from the outcomes: the decided claim with the clearest separation,
+// or, when none separates from seed noise, the closest one with its interval. A claim that does not
+// reproduce at this scale is a result too.
 
 // %%
-const summary = summarize(result);
-console.table(summary.map((s) => ({ recipe: s.recipe, seeds: s.seeds, "final loss": formatStat(s.finalLoss, 3), "max ‖x‖∞": formatStat(s.maxInfNorm, 1), "avg kurtosis": formatStat(s.avgKurtosis), "LN gain std": formatStat(s.lnGainStd, 3) })));
-const [unfriendly, friendly] = [summary.find((s) => s.recipe === "unfriendly")!, summary.find((s) => s.recipe === "friendly")!];
-// Schemes are matched by their stable id (`schemeId`); findings print their labels.
-const findings = compareRecipes(unfriendly, friendly, ["w8a8-tensor/static", "w8a8-vector", "llm-int8/t6", "w4-group/g32"]);
-for (const f of findings) console.log("•", f);
-
-// %% [markdown]
-// ## Reading the result
-// The paper's claim has two parts: the unfriendly recipe grows larger outliers, and its models lose
-// more under quantization. The cell below states, from the numbers above, which parts this run
-// supports. At this scale W8A8 degradation is usually within noise (a fraction of a percent), and the
-// two recipes also end at different losses, which confounds the comparison — see the README's
-// "What we measured" section for multi-seed results.
-
-// %%
-const biggerOutliers = unfriendly.maxInfNorm.mean > friendly.maxInfNorm.mean;
-const w8a8 = (s: typeof unfriendly) => s.lossDegradation["w8a8-tensor/static"]!.mean;
-const moreDegradation = w8a8(unfriendly) > w8a8(friendly);
-console.log(`Unfriendly recipe has ${biggerOutliers ? "larger" : "smaller"} max activations (${formatStat(unfriendly.maxInfNorm, 1)} vs ${formatStat(friendly.maxInfNorm, 1)}),`);
-console.log(`and ${moreDegradation ? "more" : "less"} W8A8 per-tensor degradation (${w8a8(unfriendly).toFixed(3)}% vs ${w8a8(friendly).toFixed(3)}%).`);
-console.log(biggerOutliers && moreDegradation ? "This run agrees with the paper's direction on both counts." : "This run does not reproduce the paper's direction on both counts at this scale.");
+console.log(headline(outcomes));

@@ -11,7 +11,7 @@ import { SqnrRecorder } from "../quantize/sqnr.js";
 import type { MetricRow, QuantRow, RunRow, TraceRow } from "../tables/index.js";
 import { OutlierTracker } from "../track/tracker.js";
 import type { Recipe } from "../train/recipe.js";
-import { Trainer, type StepInfo } from "../train/trainer.js";
+import { Trainer, type StepHook, type StepInfo } from "../train/trainer.js";
 import { degradationPct, evaluate, taskSet, type Evaluation } from "./evaluate.js";
 
 /** A grid of training runs and the schemes each trained model is quantized with. */
@@ -42,6 +42,10 @@ export interface SweepHooks {
   /** After each run is trained and evaluated, with just that run's rows (e.g. to append them to a store). */
   readonly onRun?: (rows: SweepResult) => void | Promise<void>;
   readonly signal?: AbortSignal;
+  /** Runs (by id, `recipe/seedN`) to leave out, e.g. those a results store already holds when resuming. */
+  readonly skipRun?: (run: string) => boolean;
+  /** More measurements during training (e.g. quantization at checkpoints); their rows join the run's `traces`. */
+  readonly stepHooks?: (run: string) => readonly (StepHook & { readonly rows: readonly TraceRow[] })[];
 }
 
 const EVAL_METRICS = ["loss", "perplexity", "accuracy", "taskAccuracy"] as const;
@@ -66,14 +70,16 @@ export async function runSweep(spec: SweepSpec, hooks: SweepHooks = {}, data: Da
     for (const seed of spec.seeds) {
       if (hooks.signal?.aborted) return all;
       const run = `${recipeLabel}/seed${seed}`;
+      if (hooks.skipRun?.(run)) continue;
       const startedAt = new Date();
       const model = Transformer.create(spec.model, seed);
       const trainer = new Trainer(model, data, { ...recipe, seed });
       const mine: SweepResult = { runs: [], metrics: [], traces: [], quant: [] };
       const tracker = new OutlierTracker(run, { every: spec.trackEvery, onRows: hooks.onTrace });
       await tracker.measureNow(trainer);
+      const extra = hooks.stepHooks?.(run) ?? [];
       const result = await trainer.run({
-        hooks: [tracker],
+        hooks: [tracker, ...extra],
         signal: hooks.signal,
         onStep: async (info) => {
           mine.metrics.push({ run, step: info.step, loss: info.loss, lr: info.lr, gradNorm: info.gradNorm, tokensPerSec: info.tokensPerSec });
@@ -81,7 +87,7 @@ export async function runSweep(spec: SweepSpec, hooks: SweepHooks = {}, data: Da
         },
       });
       if (result.steps % spec.trackEvery !== 0 && result.status !== "diverged") await tracker.run(trainer, result.steps);
-      mine.traces.push(...tracker.rows);
+      mine.traces.push(...tracker.rows, ...extra.flatMap((h) => h.rows));
       mine.runs.push({ run, recipeLabel, seed, config: spec.model, recipe: trainer.recipe, status: result.status, steps: result.steps, divergedAt: result.divergedAt, startedAt, finishedAt: new Date() });
       if (result.status !== "diverged") mine.quant.push(...(await quantizeAndEvaluate(model, run, recipeLabel, spec.schemes, windows, calibration, task)));
       for (const key of ["runs", "metrics", "traces", "quant"] as const) (all[key] as unknown[]).push(...mine[key]);

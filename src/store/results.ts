@@ -1,6 +1,7 @@
 import { Table } from "apache-arrow";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import type { RowOf } from "../tables/define.js";
 import { TABLE_DEFS, TABLES, type CheckpointRow, type MetricRow, type QuantRow, type RunRow, type SensitivityRow, type TableName, type TraceRow } from "../tables/index.js";
 import { ArrowDataset, type CorruptPart, type ReadOptions } from "./arrow-dataset.js";
 import { checkSchema, tableOf } from "./schemas.js";
@@ -84,14 +85,18 @@ export class ResultsStore {
     await this.#append("sensitivity", rows.map(TABLE_DEFS.sensitivity.record));
   }
 
-  /** Appends every table's rows that `rows` holds (a sweep's result, or one of its runs), in table order. */
+  /**
+   * Appends every table's rows that `rows` holds (a sweep's result, or one of its runs). The `runs`
+   * rows go last: a run's row there marks it complete, so a reader (and a resumed sweep) can ignore
+   * the rows of a run that was interrupted mid-append.
+   */
   async append(rows: ResultRows): Promise<void> {
-    await this.appendRuns(rows.runs ?? []);
     await this.appendMetrics(rows.metrics ?? []);
     await this.appendTraces(rows.traces ?? []);
     await this.appendQuant(rows.quant ?? []);
     await this.appendCheckpoints(rows.checkpoints ?? []);
     await this.appendSensitivity(rows.sensitivity ?? []);
+    await this.appendRuns(rows.runs ?? []);
   }
 
   async #append(name: TableName, records: readonly Record<string, unknown>[]): Promise<void> {
@@ -112,6 +117,12 @@ export class ResultsStore {
    */
   async read(name: TableName, opts: ReadOptions = {}): Promise<Table> {
     return (await this.readWithReport(name, opts)).table;
+  }
+
+  /** Every row of a table as the row objects producers append (camelCase keys, numbers, Dates), via its definition. */
+  async readRows<N extends TableName>(name: N, opts: ReadOptions = {}): Promise<RowOf<(typeof TABLE_DEFS)[N]>[]> {
+    const def = TABLE_DEFS[name];
+    return (await this.read(name, opts)).toArray().map((r) => def.row((r as { toJSON(): Record<string, unknown> }).toJSON()) as RowOf<(typeof TABLE_DEFS)[N]>);
   }
 
   /** Like {@link read}, also listing parts skipped as corrupt (with `onCorrupt: "skip"`). */

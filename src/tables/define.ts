@@ -1,4 +1,4 @@
-import { Bool, Dictionary, Field, Float32, Float64, Int32, Int64, Struct, TimestampMillisecond, Utf8, type DataType } from "apache-arrow";
+import { Bool, DataType, Dictionary, Field, Float32, Float64, Int32, Int64, Struct, TimestampMillisecond, Utf8 } from "apache-arrow";
 
 /**
  * One column of a results table: its Arrow type, whether it may be null, and (as the type parameter)
@@ -97,7 +97,30 @@ function recordOf(leaves: readonly Leaf[], row: object): Record<string, unknown>
   }));
 }
 
-/** A results table defined once: its columns give the Arrow fields, the row type and the row → record mapping. */
+/**
+ * The inverse of {@link recordOf}: a record as Arrow reads it back (`Table.get(i).toJSON()`) as a
+ * row: int64 bigints become numbers, timestamps `Date`s, structs nested rows, flattened columns
+ * their nested object again.
+ */
+function rowOf(leaves: readonly Leaf[], record: Record<string, unknown>): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const l of leaves) {
+    let v = record[l.name];
+    if (v !== null && v !== undefined) {
+      if (l.column instanceof StructColumn) {
+        const inner = typeof (v as { toJSON?: unknown }).toJSON === "function" ? (v as { toJSON(): Record<string, unknown> }).toJSON() : (v as Record<string, unknown>);
+        v = rowOf(l.column.leaves, inner);
+      } else if (DataType.isTimestamp(l.column.type)) v = new Date(Number(v));
+      else if (typeof v === "bigint") v = Number(v);
+    } else v = null;
+    let o = row;
+    for (const k of l.path.slice(0, -1)) o = (o[k] ??= {}) as Record<string, unknown>;
+    o[l.path.at(-1)!] = v;
+  }
+  return row;
+}
+
+/** A results table defined once: its columns give the Arrow fields, the row type and the row ↔ record mappings. */
 export interface TableDef<C extends Columns> {
   readonly columns: C;
   /** The stored columns, in order. */
@@ -106,12 +129,14 @@ export interface TableDef<C extends Columns> {
   readonly fields: readonly Field[];
   /** A row as a record keyed by column name, as `tableOf` takes it. */
   readonly record: (row: Row<C>) => Record<string, unknown>;
+  /** A record read back from a file (`table.get(i).toJSON()`) as a row. */
+  readonly row: (record: Record<string, unknown>) => Row<C>;
 }
 
 /** Defines a table by its columns, keyed by camelCase row key, in column order. */
 export function defineTable<C extends Columns>(columns: C): TableDef<C> {
   const leaves = leavesOf(columns);
-  return { columns, leaves, fields: fieldsOf(leaves), record: (row) => recordOf(leaves, row) };
+  return { columns, leaves, fields: fieldsOf(leaves), record: (row) => recordOf(leaves, row), row: (record) => rowOf(leaves, record) as Row<C> };
 }
 
 /** The row type of a table definition. */

@@ -7,9 +7,21 @@ import { frobeniusNorm, maxMedianRatio, outlierDimensions, rmsKurtosis, spectral
 import { SiteStats } from "./site-stats.js";
 
 export interface MeasureOptions extends Partial<OutlierCriterion> {
-  /** LLM.int8()'s absolute outlier magnitude; 6.0 in the paper. */
+  /**
+   * LLM.int8()'s absolute outlier magnitude; 6.0 in the paper (metric `outlier_dims`). Tied to
+   * scale: it counts features whose |x| reaches 6.0 in the units of the activations, which a model
+   * whose LayerNorm outputs stay near 1 (every model of this lab, pilot max |LN out| ≈ 5–7) rarely
+   * does; compare it only between models of the same width and normalisation.
+   */
   readonly threshold?: number;
-  /** The scale-free criterion counts |x| > k·σ of the hidden state (Bondarenko et al. 2021 use 6σ). */
+  /**
+   * The scale-free criterion (metric `outlier_dims_sigma`) counts |x| > k·σ of the hidden state
+   * (Bondarenko et al. 2021 use 6σ). Reads the same when activations are rescaled, but not across
+   * widths: the criterion sites are LayerNorm outputs, where one feature can reach at most
+   * √(d−1)·σ of its token (7.9σ at d = 64, 64σ at d = 4096), so at the widths here a 6σ outlier
+   * dimension must hold over half of a token's energy in ≥6% of positions. That is why it read 0 at
+   * every step of the demo; lower `sigmaK` (e.g. 4) to count the smaller outliers of narrow models.
+   */
   readonly sigmaK?: number;
   /** Also compute spectral norms of every weight matrix (power iteration; the slowest metric). */
   readonly spectral?: boolean;

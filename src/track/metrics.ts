@@ -4,9 +4,14 @@
  */
 
 /**
- * Kurtosis as Bondarenko et al. (2023) compute it (their `transformers_language/utils.py`):
- * `k = mean((x − μ)⁴) / (σ⁴ + 1e-6)` over one sample's flattened activations, with the unbiased
- * standard deviation σ. Non-excess: a Gaussian gives about 3.
+ * Kurtosis of one sample's flattened activations as Bondarenko et al. (2023) define it (their
+ * `transformers_language/utils.py`): `k = mean((x − μ)⁴) / σ⁴` with the unbiased standard deviation
+ * σ. Non-excess: a Gaussian gives about 3, and scaling x leaves k unchanged.
+ *
+ * Their code adds 1e-6 to σ⁴ as a division guard. That makes the value depend on the activation
+ * scale (σ = 0.02 at initialisation gives σ⁴ = 1.6e-7, so a Gaussian read 1.19 instead of 3), so it
+ * is not used here; the only input the guard protected against, a constant sample, has no kurtosis
+ * and returns NaN.
  */
 export function kurtosis(x: ArrayLike<number>, start = 0, end = x.length): number {
   const n = end - start;
@@ -22,7 +27,7 @@ export function kurtosis(x: ArrayLike<number>, start = 0, end = x.length): numbe
     m4 += d2 * d2;
   }
   const variance = m2 / (n - 1);
-  return m4 / n / (variance * variance + 1e-6);
+  return variance > 0 ? m4 / n / (variance * variance) : NaN;
 }
 
 /**

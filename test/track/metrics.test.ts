@@ -9,16 +9,62 @@ import { measureOutliers } from "../../src/track/measure.js";
 import { frobeniusNorm, kurtosis, maxMedianRatio, outlierDimensions, rmsKurtosis, spectralNorm } from "../../src/track/metrics.js";
 import { SiteStats } from "../../src/track/site-stats.js";
 import { testBackend } from "../helpers/backend.js";
+import { Rng } from "../../src/data/rng.js";
 
 const close = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
 
-test("kurtosis follows Bondarenko's formula", () => {
+test("kurtosis follows Bondarenko's formula without the scale-dependent epsilon", () => {
   // x = [0, 0, 0, 4]: μ = 1, deviations [-1,-1,-1,3]; mean d⁴ = (1+1+1+81)/4 = 21;
-  // unbiased σ² = (1+1+1+9)/3 = 4, σ⁴ = 16; k = 21 / (16 + 1e-6).
-  close(kurtosis([0, 0, 0, 4]), 21 / (16 + 1e-6));
-  // A symmetric two-point distribution ±1 (n = 4): mean d⁴ = 1, σ² = 4/3, k = 1/(16/9 + 1e-6).
-  close(kurtosis([1, -1, 1, -1]), 1 / (16 / 9 + 1e-6));
+  // unbiased σ² = (1+1+1+9)/3 = 4, σ⁴ = 16; k = 21 / 16.
+  close(kurtosis([0, 0, 0, 4]), 21 / 16);
+  // A symmetric two-point distribution ±1 (n = 4): mean d⁴ = 1, σ² = 4/3, k = 9/16.
+  close(kurtosis([1, -1, 1, -1]), 9 / 16);
+  assert.ok(Number.isNaN(kurtosis([2, 2, 2])), "a constant sample has no kurtosis");
   assert.throws(() => kurtosis([1]), /at least 2 values/);
+});
+
+/** Standard normal samples (Box–Muller from a seeded generator). */
+function gaussian(n: number, seed: number): Float64Array {
+  const rng = new Rng(seed);
+  return Float64Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next()));
+}
+
+test("kurtosis reads the same at every scale: a Gaussian gives ≈3 at σ = 1, 0.02 and 1000", () => {
+  const x = gaussian(200_000, 1);
+  const k = kurtosis(x);
+  // Standard error of sample kurtosis is √(24/n) ≈ 0.011.
+  assert.ok(Math.abs(k - 3) < 0.05, `Gaussian kurtosis ${k}`);
+  for (const scale of [0.02, 1e-4, 1000]) close(kurtosis(x.map((v) => v * scale)), k, 1e-9);
+});
+
+test("one planted outlier dimension is found by the 6σ criterion; pure Gaussian activations have none", () => {
+  const d = 64, tokens = 400, layers = 4, planted = 17;
+  const states = Array.from({ length: layers }, (_, l) => {
+    const x = Float32Array.from(gaussian(tokens * d, 10 + l));
+    const s = new SiteStats(d, 6, 6);
+    s.add(x.slice(), 4);
+    const withOutlier = x.slice();
+    for (let t = 0; t < tokens; t += 10) withOutlier[t * d + planted] = 12; // 10% of positions
+    const o = new SiteStats(d, 6, 6);
+    o.add(withOutlier, 4);
+    return { clean: s, planted: o };
+  });
+  const dims = (which: "clean" | "planted") => outlierDimensions(states.map((s) => ({ counts: s[which].featureSigmaCount, tokens: s[which].tokens })));
+  assert.deepEqual(dims("planted"), [planted]);
+  assert.deepEqual(dims("clean"), []);
+});
+
+test("why outlier_dims_sigma is 0 in small pre-LN models: a LayerNorm output cannot exceed √(d−1)·σ", () => {
+  // All of one token's energy in one feature is the extreme case: after LayerNorm (unit gain) that
+  // feature is √(d−1) standard deviations of the token. At d = 64 that is 7.9σ, so a 6σ outlier must
+  // carry over half the token's energy in ≥6% of positions; at d = 4096 (the LLMs of LLM.int8()) the
+  // ceiling is 64σ.
+  const d = 64;
+  const token: number[] = Array.from({ length: d }, (_, j) => (j === 0 ? 1 : 0));
+  const mu = token.reduce((a, b) => a + b, 0) / d;
+  const sd = Math.sqrt(token.reduce((a, v) => a + (v - mu) ** 2, 0) / d);
+  const normalised = token.map((v) => (v - mu) / sd);
+  close(Math.max(...normalised.map(Math.abs)), Math.sqrt(d - 1), 1e-9);
 });
 
 test("RMS kurtosis, max/median ratio and weight norms", () => {

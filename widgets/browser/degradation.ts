@@ -17,7 +17,14 @@ export interface CurveSeries {
   y: number[];
   value: number[];
   degradation: number[];
+  /** Sample standard deviation of y across the rows (seeds) sharing this x; 0 for a single row. */
+  err: number[];
+  /** Rows (seeds) averaged into each point. */
+  n: number[];
 }
+
+const meanOf = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+const stdOf = (v: number[]) => (v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - meanOf(v)) ** 2, 0) / (v.length - 1)) : 0);
 
 function seriesColumns(model: ModelLike): string[] {
   const s = model.get("series");
@@ -48,13 +55,25 @@ export function curveSeries(t: Table, model: ModelLike): { series: CurveSeries[]
   const yName = String(model.get("y") || "degradation_pct");
   const series: CurveSeries[] = [];
   for (const [name, rows] of groups) {
-    if (!categorical) rows.sort((a, b) => Number(xRaw[a]) - Number(xRaw[b]));
+    // Rows sharing an x (seeds of one series) become one point: their mean, with the seed spread as an error bar.
+    const atX = new Map<string, number[]>();
+    for (const i of rows) {
+      const k = String(xRaw[i]);
+      const list = atX.get(k);
+      if (list) list.push(i);
+      else atX.set(k, [i]);
+    }
+    const points = [...atX.values()];
+    if (!categorical) points.sort((a, b) => Number(xRaw[a[0]!]) - Number(xRaw[b[0]!]));
+    const ys = points.map((p) => p.map((i) => (yName === "value" ? value[i] : degr[i])));
     series.push({
       name,
-      x: rows.map((i) => (categorical ? String(xRaw[i]) : Number(xRaw[i]))),
-      y: rows.map((i) => (yName === "value" ? value[i] : degr[i])),
-      value: rows.map((i) => value[i]),
-      degradation: rows.map((i) => degr[i]),
+      x: points.map((p) => (categorical ? String(xRaw[p[0]!]) : Number(xRaw[p[0]!]))),
+      y: ys.map(meanOf),
+      value: points.map((p) => meanOf(p.map((i) => value[i]))),
+      degradation: points.map((p) => meanOf(p.map((i) => degr[i]))),
+      err: ys.map(stdOf),
+      n: points.map((p) => p.length),
     });
   }
   return { series, categorical, metric };
@@ -77,15 +96,17 @@ export function renderDegradationCurve(model: ModelLike, host: HTMLElement): Mou
     const yTitle = yName === "value" ? `${m} (value)` : `degradation of ${m} (%)`;
     const traces = series.map((s, k) => ({
       type: "scatter",
-      mode: "lines+markers",
+      // Lines only along an ordered axis (bits, steps, size); a list of scheme names gets markers.
+      mode: categorical ? "markers" : "lines+markers",
       name: escapeHtml(s.name),
       x: categorical ? s.x.map(escapeHtml) : s.x,
       y: s.y,
-      customdata: s.value.map((v, i) => [v, s.degradation[i]]),
+      error_y: { type: "data", array: s.err, visible: s.n.some((n) => n > 1) },
+      customdata: s.value.map((v, i) => [v, s.degradation[i], s.n[i]]),
       line: { color: PALETTE[k % PALETTE.length] },
       hovertemplate:
         `<b>${escapeHtml(s.name)}</b><br>${escapeHtml(xName)} = %{x}<br>${m} = %{customdata[0]:.6g}` +
-        `<br>degradation = %{customdata[1]:.4f}%<extra></extra>`,
+        `<br>degradation = %{customdata[1]:.4f}% (mean of %{customdata[2]}, bar ±1 sd)<extra></extra>`,
     }));
     const xScale = String(model.get("x_scale") || "linear");
     draw(plot, traces, {
