@@ -1,6 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { CustomGradientFunc } from "@tensorflow/tfjs-core/dist/engine.js";
-import { batchMatMulWasm, canBatchMatMulWasm } from "./batch-matmul-wasm.js";
 
 function swapLastTwo(t: tf.Tensor): tf.Tensor {
   const perm = t.shape.map((_, i) => i);
@@ -8,9 +7,11 @@ function swapLastTwo(t: tf.Tensor): tf.Tensor {
   return tf.transpose(t, perm);
 }
 
-/** A flagless matmul; batched products on the wasm backend go to our SIMD kernel. */
+/**
+ * A flagless matmul. Which kernel runs is the backend's business: `selectBackend` registers ours for
+ * wasm (a SIMD kernel for batched products, OpenBLAS on the native path) in tfjs's kernel registry.
+ */
 function mm(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  if (a.rank === 3 && tf.getBackend() === "wasm" && canBatchMatMulWasm(a, b)) return batchMatMulWasm(a as tf.Tensor3D, b as tf.Tensor3D);
   return tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D);
 }
 

@@ -1,0 +1,71 @@
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+/** The compiled addon (`native/quantscope.cc`): OpenBLAS sgemm on float32 data inside an ArrayBuffer. */
+export interface NativeAddon {
+  /**
+   * For each of `batch` products, `c[i] = op(a[ia]) · op(b[ib])` (m × n, k inner), op transposing when
+   * asked. Offsets are in bytes into `heap`; `a` holds `batchA` matrices and `b` `batchB`. `ia` is
+   * `indexA[i]` when given, else `i` (or 0 when `batchA` is 1); likewise `ib`.
+   */
+  sgemm(heap: ArrayBuffer, a: number, b: number, c: number, batch: number, m: number, n: number, k: number,
+    transA: boolean, transB: boolean, batchA: number, batchB: number, indexA?: Int32Array | null, indexB?: Int32Array | null): void;
+  /** In place on the rows × n matrix at `c`: add `bias` (n or 1 values; offset < 0 for none), then apply `activation` (see {@link ACTIVATION_CODES}). */
+  biasActivation(heap: ArrayBuffer, c: number, rows: number, n: number, bias: number, biasLength: number, activation: number, alpha: number): void;
+  setThreads(threads: number): void;
+  /** OpenBLAS's thread count. */
+  threads(): number;
+  /** OpenBLAS's build and the CPU kernel it chose. */
+  config(): { blas: string; core: string };
+}
+
+/** tfjs fused activations the addon applies itself, by the code it takes. */
+export const ACTIVATION_CODES: Readonly<Record<string, number>> = { linear: 0, relu: 1, relu6: 2, sigmoid: 3, elu: 4, leakyrelu: 5 };
+
+/** Whether the native path can be used, and if not, why. */
+export type NativeStatus =
+  | { readonly ok: true; readonly addon: NativeAddon; readonly threads: number; readonly core: string }
+  | { readonly ok: false; readonly reason: string };
+
+const ROOT = new URL("../../../../", import.meta.url);
+/** Where `scripts/build-native.mjs` puts the addon, and the note it leaves when the build fails. */
+export const ADDON_PATH = fileURLToPath(new URL("native/build/Release/quantscope_native.node", ROOT));
+export const BUILD_NOTE_PATH = fileURLToPath(new URL("native/build/not-built.txt", ROOT));
+
+/** `QUANTSCOPE_THREADS` as a thread count, undefined when unset; anything but a positive integer is an error. */
+export function threadsFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.QUANTSCOPE_THREADS;
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^[1-9][0-9]*$/.test(raw.trim())) throw new Error(`QUANTSCOPE_THREADS='${raw}' is not a thread count; use a positive integer such as 1 or 2, or leave it unset to use every core`);
+  return Number(raw.trim());
+}
+
+let loaded: NativeAddon | undefined;
+/** OpenBLAS's own thread count before we set any: every core, or `OPENBLAS_NUM_THREADS`. */
+let defaultThreads = 1;
+
+/**
+ * Loads the native addon, once, and sets OpenBLAS's thread count from `QUANTSCOPE_THREADS` (unset:
+ * OpenBLAS's own default, every core). Says why not when it cannot be used: disabled by
+ * `QUANTSCOPE_NATIVE=0`, not built at install (with the build's own reason), or failing to load.
+ */
+export function loadNative(env: NodeJS.ProcessEnv = process.env): NativeStatus {
+  if (env.QUANTSCOPE_NATIVE === "0") return { ok: false, reason: "disabled by QUANTSCOPE_NATIVE=0" };
+  const threads = threadsFromEnv(env);
+  if (!loaded) {
+    if (!existsSync(ADDON_PATH)) {
+      const note = existsSync(BUILD_NOTE_PATH) ? readFileSync(BUILD_NOTE_PATH, "utf8").trim() : "run `npm run build:native` to build it";
+      return { ok: false, reason: `the native addon was not built: ${note}` };
+    }
+    try {
+      loaded = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
+      defaultThreads = loaded.threads();
+    } catch (err) {
+      // For example libopenblas0 removed after the build.
+      return { ok: false, reason: `the native addon failed to load: ${(err as Error).message.split("\n")[0]}` };
+    }
+  }
+  loaded.setThreads(threads ?? defaultThreads);
+  return { ok: true, addon: loaded, threads: loaded.threads(), core: loaded.config().core };
+}
