@@ -28,3 +28,8 @@ export function restoreKernels(backendName: string): void {
     originals.delete(key);
   }
 }
+
+/** tfjs's own kernel for `kernelName` on `backendName`, whether or not it is overridden now. */
+export function originalKernel(kernelName: string, backendName: string): tf.KernelConfig | undefined {
+  return originals.get(`${backendName}/${kernelName}`) ?? tf.getKernel(kernelName, backendName);
+}
