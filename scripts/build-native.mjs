@@ -22,9 +22,9 @@ function notBuilt(reason, log = "") {
 
 /** The first known cause in node-gyp's output, said as what to install. */
 function cause(log) {
-  if (/cblas\.h: No such file|cannot find -lopenblas|openblas.*not found/i.test(log)) return "OpenBLAS is missing (install libopenblas-dev)";
-  if (/(g\+\+|c\+\+|cc|make)['"]?:? (command )?not found|spawn (make|g\+\+) ENOENT|No such file or directory.*(g\+\+|c\+\+)|not found: make/i.test(log)) return "no C++ toolchain (install g++ and make)";
-  if (/find Python|python.*not found/i.test(log)) return "node-gyp found no Python 3";
+  if (/cblas\.h: No such file|cannot find -lopenblas/i.test(log)) return "OpenBLAS is missing (install libopenblas-dev)";
+  if (/(g\+\+|c\+\+|gcc|make): (command )?not found|spawn (make|g\+\+|gcc) ENOENT|No such file or directory: '[^']*(gcc|g\+\+|cc|c\+\+|clang[^']*)'/i.test(log)) return "no C++ toolchain (install g++ and make)";
+  if (/Could not find any Python|gyp ERR! find Python/.test(log)) return "node-gyp found no Python 3";
   const err = log.split("\n").find((l) => /error/i.test(l));
   return `node-gyp failed${err ? `: ${err.trim()}` : ""}`;
 }

@@ -1,19 +1,11 @@
-import { test, type TestContext } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../../src/backend/select.js";
-import { loadNative, type NativeAddon } from "../../src/backend/native/addon.js";
+import { nativeOrSkip } from "./native.js";
 import { originalKernel } from "../../src/backend/override.js";
 import { Rng } from "../../src/data/rng.js";
 
-/** The addon, or a skip saying why it is missing; on CI (which installs g++ and libopenblas-dev) a failure. */
-export function nativeOrSkip(t: TestContext): NativeAddon | null {
-  const status = loadNative();
-  if (status.ok) return status.addon;
-  assert.ok(!process.env.CI, `CI builds the native addon, but: ${status.reason}`);
-  t.skip(status.reason);
-  return null;
-}
 
 function random(shape: number[], seed: number): tf.Tensor {
   const rng = new Rng(seed);

@@ -14,7 +14,7 @@ test("without overrides the first available backend is chosen and every skipped 
     if (choice.name !== "tensorflow-gpu" && choice.name !== "tensorflow") {
       assert.match(skipped.find((a) => a.name === "tensorflow")!.reason, /not installed|failed to load/);
     }
-    assert.ok(["tensorflow-gpu", "tensorflow", "webgpu", "wasm"].includes(choice.name));
+    assert.ok(["tensorflow-gpu", "tensorflow", "webgpu", "native", "wasm"].includes(choice.name));
   } finally {
     if (saved !== undefined) process.env.QUANTSCOPE_BACKEND = saved;
   }

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The compiled addon (`native/quantscope.cc`): OpenBLAS sgemm on float32 data inside an ArrayBuffer. */
@@ -28,10 +29,10 @@ export type NativeStatus =
   | { readonly ok: true; readonly addon: NativeAddon; readonly threads: number; readonly core: string }
   | { readonly ok: false; readonly reason: string };
 
-const ROOT = new URL("../../../../", import.meta.url);
-/** Where `scripts/build-native.mjs` puts the addon, and the note it leaves when the build fails. */
-export const ADDON_PATH = fileURLToPath(new URL("native/build/Release/quantscope_native.node", ROOT));
-export const BUILD_NOTE_PATH = fileURLToPath(new URL("native/build/not-built.txt", ROOT));
+/** The folder `scripts/build-native.mjs` builds in: the addon lands in `build/Release`, or a note saying why not in `build`. */
+export const NATIVE_DIR = fileURLToPath(new URL("../../../../native/", import.meta.url));
+const addonPath = (dir: string) => join(dir, "build", "Release", "quantscope_native.node");
+const notePath = (dir: string) => join(dir, "build", "not-built.txt");
 
 /** `QUANTSCOPE_THREADS` as a thread count, undefined when unset; anything but a positive integer is an error. */
 export function threadsFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
@@ -50,16 +51,16 @@ let defaultThreads = 1;
  * OpenBLAS's own default, every core). Says why not when it cannot be used: disabled by
  * `QUANTSCOPE_NATIVE=0`, not built at install (with the build's own reason), or failing to load.
  */
-export function loadNative(env: NodeJS.ProcessEnv = process.env): NativeStatus {
+export function loadNative(env: NodeJS.ProcessEnv = process.env, dir = NATIVE_DIR): NativeStatus {
   if (env.QUANTSCOPE_NATIVE === "0") return { ok: false, reason: "disabled by QUANTSCOPE_NATIVE=0" };
   const threads = threadsFromEnv(env);
-  if (!loaded) {
-    if (!existsSync(ADDON_PATH)) {
-      const note = existsSync(BUILD_NOTE_PATH) ? readFileSync(BUILD_NOTE_PATH, "utf8").trim() : "run `npm run build:native` to build it";
+  if (!loaded || dir !== NATIVE_DIR) {
+    if (!existsSync(addonPath(dir))) {
+      const note = existsSync(notePath(dir)) ? readFileSync(notePath(dir), "utf8").trim() : "run `npm run build:native` to build it";
       return { ok: false, reason: `the native addon was not built: ${note}` };
     }
     try {
-      loaded = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
+      loaded = createRequire(import.meta.url)(addonPath(dir)) as NativeAddon;
       defaultThreads = loaded.threads();
     } catch (err) {
       // For example libopenblas0 removed after the build.
