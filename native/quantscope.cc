@@ -46,6 +46,22 @@ const int32_t* BatchIndex(const Napi::CallbackInfo& info, size_t i, int64_t batc
   return data;
 }
 
+// c (m × n) = op(a) · op(b), row-major. A vector side goes to sgemv: OpenBLAS's sgemm packs its
+// operands for blocking, which a 1 × k row (a bias gradient is ones · dy) cannot repay.
+void Product(const float* a, const float* b, float* c, int64_t m, int64_t n, int64_t k, bool transA, bool transB) {
+  const int lda = transA ? m : k, ldb = transB ? k : n;
+  if (m == 1) {
+    // c = op(b)ᵀ · a, with b stored k × n (or n × k when transposed); a's row is contiguous either way.
+    cblas_sgemv(CblasRowMajor, transB ? CblasNoTrans : CblasTrans, transB ? n : k, transB ? k : n, 1.0f, b, ldb, a, 1, 0.0f, c, 1);
+  } else if (n == 1) {
+    // c = op(a) · b, with a stored m × k (or k × m when transposed); b's column is contiguous either way.
+    cblas_sgemv(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transA ? k : m, transA ? m : k, 1.0f, a, lda, b, 1, 0.0f, c, 1);
+  } else {
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb,
+                0.0f, c, n);
+  }
+}
+
 // sgemm(heap, a, b, c, batch, m, n, k, transA, transB, batchA, batchB, indexA?, indexB?)
 // For each of `batch` products: c[i] (m × n) = op(a[ia]) · op(b[ib]), where op transposes when asked,
 // a holds `batchA` matrices and b `batchB`, ia = indexA[i] (default i when batchA > 1, else 0), and
@@ -72,18 +88,16 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
     for (int64_t i = 0; i < batch * m * n; ++i) c[i] = 0.0f;
     return env.Undefined();
   }
-  const int lda = transA ? m : k, ldb = transB ? k : n;
-  const CBLAS_TRANSPOSE ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans;
   // A right matrix shared by every product and an untransposed left side make one (batch·m × k) · (k × n)
   // product, which OpenBLAS splits across threads far better than many small ones.
   if (!indexA && !indexB && batchB == 1 && batchA == batch && !transA) {
-    cblas_sgemm(CblasRowMajor, ta, tb, batch * m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, n);
+    Product(a, b, c, batch * m, n, k, false, transB);
     return env.Undefined();
   }
   for (int64_t i = 0; i < batch; ++i) {
     const int64_t ia = indexA ? indexA[i] : (batchA == 1 ? 0 : i);
     const int64_t ib = indexB ? indexB[i] : (batchB == 1 ? 0 : i);
-    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, a + ia * m * k, lda, b + ib * k * n, ldb, 0.0f, c + i * m * n, n);
+    Product(a + ia * m * k, b + ib * k * n, c + i * m * n, m, n, k, transA, transB);
   }
   return env.Undefined();
 }
