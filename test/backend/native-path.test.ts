@@ -12,7 +12,7 @@ import { builtinDataset } from "../../src/data/dataset.js";
 import { CONFIGS } from "../../src/model/config.js";
 import { Transformer } from "../../src/model/transformer.js";
 import { Trainer } from "../../src/train/trainer.js";
-import { nativeOrSkip } from "./native.js";
+import { countCalls, nativeOrSkip } from "./native.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -40,16 +40,11 @@ test("QUANTSCOPE_NATIVE=0 forces the fallback: selectBackend says why native is 
     assert.deepEqual(choice.native, { on: false, reason: "disabled by QUANTSCOPE_NATIVE=0" });
     assert.match(choice.reason, /native: disabled by QUANTSCOPE_NATIVE=0/);
     if (!addon) return;
-    let calls = 0;
-    const sgemm = addon.sgemm;
-    addon.sgemm = (...args) => (calls++, sgemm.apply(addon, args));
-    try {
+    countCalls(addon, "sgemm", (calls) => {
       const c = tf.tidy(() => tf.matMul(tf.ones([3, 4]), tf.ones([4, 5])).dataSync());
       assert.deepEqual([...c], new Array(15).fill(4));
-      assert.equal(calls, 0, "no native call on the fallback");
-    } finally {
-      addon.sgemm = sgemm;
-    }
+      assert.equal(calls(), 0, "no native call on the fallback");
+    });
   });
 });
 
@@ -111,14 +106,11 @@ test("50 training steps on the native path give wasm's losses within float32 rou
     return trainer.losses;
   };
   let calls = 0;
-  const sgemm = addon.sgemm;
-  addon.sgemm = (...args) => (calls++, sgemm.apply(addon, args));
-  let native: readonly number[];
-  try {
-    native = await losses("native");
-  } finally {
-    addon.sgemm = sgemm;
-  }
+  const native = await countCalls(addon, "sgemm", async (count) => {
+    const l = await losses("native");
+    calls = count();
+    return l;
+  });
   assert.ok(calls > 50 * 10, `every step's matmuls ran natively (${calls} calls)`);
   const wasm = await losses("wasm");
   assert.equal(native.length, 50);

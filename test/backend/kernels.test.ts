@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../../src/backend/select.js";
-import { nativeOrSkip } from "./native.js";
+import { countCalls, nativeOrSkip } from "./native.js";
 import { originalKernel } from "../../src/backend/override.js";
 import { Rng } from "../../src/data/rng.js";
 
@@ -90,52 +90,50 @@ function flagged([as, bs]: [number[], number[]], transA: boolean, transB: boolea
   return [transA ? swap(as) : as, transB ? swap(bs) : bs];
 }
 
+interface FlaggedCase {
+  readonly a: tf.Tensor;
+  readonly b: tf.Tensor;
+  readonly transA: boolean;
+  readonly transB: boolean;
+  /** The inner dimension. */
+  readonly k: number;
+  readonly what: string;
+}
+
+/** Runs `check` in a tidy scope on random operands for every case under every pair of transpose flags. */
+function forEachFlagged(cases: readonly [number[], number[]][], seed: number, check: (c: FlaggedCase) => void): void {
+  for (const c of cases)
+    for (const transA of [false, true])
+      for (const transB of [false, true]) {
+        const [as, bs] = flagged(c, transA, transB);
+        const what = `[${as}]${transA ? "ᵀ" : ""}·[${bs}]${transB ? "ᵀ" : ""}`;
+        tf.tidy(() => check({ a: random(as, seed), b: random(bs, seed + 1), transA, transB, k: transA ? as.at(-2)! : as.at(-1)!, what }));
+      }
+}
+
 test("native BatchMatMul equals tfjs-wasm's kernel and a float64 reference on awkward shapes, flags and broadcasts", async (t) => {
   const addon = nativeOrSkip(t);
   if (!addon) return;
   const choice = await selectBackend({ backend: "native" });
   assert.equal(choice.native?.on, true);
-  let calls = 0;
-  const sgemm = addon.sgemm;
-  addon.sgemm = (...args) => (calls++, sgemm.apply(addon, args));
-  try {
-    for (const c of CASES)
-      for (const transA of [false, true])
-        for (const transB of [false, true]) {
-          const [as, bs] = flagged(c, transA, transB);
-          const what = `[${as}]${transA ? "ᵀ" : ""}·[${bs}]${transB ? "ᵀ" : ""}`;
-          tf.tidy(() => {
-            const a = random(as, 1), b = random(bs, 2);
-            const before = calls;
-            const got = tf.matMul(a, b, transA, transB);
-            assert.equal(calls, before + 1, `${what}: ran through the addon`);
-            const want = reference(a, b, transA, transB);
-            const k = transA ? as.at(-2)! : as.at(-1)!;
-            assertClose(got, want, k, `native ${what}`);
-            // tfjs-wasm's kernel broadcasts only equal batches or one side 1 at rank 3: compare where it does.
-            if (as.length === bs.length && as.length <= 3) assertClose(got, { shape: want.shape, values: tfjsKernel(tf.BatchMatMul, { a, b }, { transposeA: transA, transposeB: transB }).dataSync() }, k, `vs tfjs-wasm ${what}`);
-          });
-        }
-  } finally {
-    addon.sgemm = sgemm;
-  }
+  countCalls(addon, "sgemm", (calls) =>
+    forEachFlagged(CASES, 1, ({ a, b, transA, transB, k, what }) => {
+      const before = calls();
+      const got = tf.matMul(a, b, transA, transB);
+      assert.equal(calls(), before + 1, `${what}: ran through the addon`);
+      const want = reference(a, b, transA, transB);
+      assertClose(got, want, k, `native ${what}`);
+      // tfjs-wasm's kernel broadcasts only equal batches or one side 1 at rank 3: compare where it does.
+      if (a.rank === b.rank && a.rank <= 3) assertClose(got, { shape: want.shape, values: tfjsKernel(tf.BatchMatMul, { a, b }, { transposeA: transA, transposeB: transB }).dataSync() }, k, `vs tfjs-wasm ${what}`);
+    }));
 });
 
 test("our wasm BatchMatMul (explicit transposes, SIMD batches) equals tfjs-wasm's kernel and the reference on the same shapes", async () => {
   const choice = await selectBackend({ backend: "wasm" });
   assert.equal(choice.native?.on, false);
   // tfjs-wasm's kernel (which ours hands these to) gets [2,1]·[1,3] batches wrong: leave that case to native.
-  for (const c of CASES.filter(([as, bs]) => !(as.length === 4 && bs.length === 4)))
-    for (const transA of [false, true])
-      for (const transB of [false, true]) {
-        const [as, bs] = flagged(c, transA, transB);
-        const what = `[${as}]${transA ? "ᵀ" : ""}·[${bs}]${transB ? "ᵀ" : ""}`;
-        tf.tidy(() => {
-          const a = random(as, 3), b = random(bs, 4);
-          const k = transA ? as.at(-2)! : as.at(-1)!;
-          assertClose(tf.matMul(a, b, transA, transB), reference(a, b, transA, transB), k, `wasm ${what}`);
-        });
-      }
+  forEachFlagged(CASES.filter(([as, bs]) => !(as.length === 4 && bs.length === 4)), 3, ({ a, b, transA, transB, k, what }) =>
+    assertClose(tf.matMul(a, b, transA, transB), reference(a, b, transA, transB), k, `wasm ${what}`));
   // The SIMD kernel's block-aligned batches, which the shapes above do not reach.
   tf.tidy(() => {
     const a = random([6, 8, 5], 5), b = random([6, 5, 16], 6);
@@ -148,10 +146,7 @@ test("native _FusedMatMul applies bias and every activation it claims like tfjs-
   const addon = nativeOrSkip(t);
   if (!addon) return;
   await selectBackend({ backend: "native" });
-  let calls = 0;
-  const biasActivation = addon.biasActivation;
-  addon.biasActivation = (...args) => (calls++, biasActivation.apply(addon, args));
-  try {
+  countCalls(addon, "biasActivation", (calls) => {
     for (const [as, bs] of [[[1, 7, 5], [1, 5, 9]], [[3, 6, 13], [3, 13, 1]], [[2, 9, 4], [2, 4, 11]]] as [number[], number[]][])
       for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const)
         for (const activation of ["linear", "relu", "relu6", "sigmoid", "elu", "leakyrelu", "prelu"] as const)
@@ -164,9 +159,9 @@ test("native _FusedMatMul applies bias and every activation it claims like tfjs-
               const a = tf.mul(random(fa, 7), 4), b = random(fb, 8);
               const bias = biasKind === "none" ? undefined : random(biasKind === "row" ? [n] : [1], 9);
               const prelu = activation === "prelu" ? random([n], 10) : undefined;
-              const before = calls;
+              const before = calls();
               const got = tf.fused.matMul({ a: a as tf.Tensor3D, b: b as tf.Tensor3D, transposeA: transA, transposeB: transB, bias, activation, preluActivationWeights: prelu, leakyreluAlpha: 0.3 });
-              assert.equal(calls, before + (activation === "prelu" ? 0 : 1), `${what}: ${activation === "prelu" ? "tfjs's kernel" : "the addon"}`);
+              assert.equal(calls(), before + (activation === "prelu" ? 0 : 1), `${what}: ${activation === "prelu" ? "tfjs's kernel" : "the addon"}`);
               const k = fa.at(transA ? -2 : -1)!;
               const product = reference(a, b, transA, transB);
               const bv = bias?.dataSync(), pv = prelu?.dataSync();
@@ -182,9 +177,7 @@ test("native _FusedMatMul applies bias and every activation it claims like tfjs-
               }
             });
           }
-  } finally {
-    addon.biasActivation = biasActivation;
-  }
+  });
 });
 
 test("native kernels refuse offsets outside the heap instead of touching memory", (t) => {
