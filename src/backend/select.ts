@@ -2,9 +2,17 @@ import * as tf from "@tensorflow/tfjs-core";
 import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { packageRoot } from "../package-root.js";
+import { loadNative } from "./native/addon.js";
+import { registerNativeKernels } from "./native/register.js";
+import { restoreKernels } from "./override.js";
+import { registerWasmKernels } from "./wasm-kernels.js";
 
-/** The tfjs backends quantscope knows, in the order it tries them. */
-export const BACKEND_ORDER = ["tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"] as const;
+/**
+ * The backends quantscope knows, in the order it tries them. `native` is tfjs's wasm backend with its
+ * matmul kernels replaced by OpenBLAS through quantscope's addon (built at install when a C++ compiler
+ * and libopenblas-dev are present); `wasm` is the same backend without them.
+ */
+export const BACKEND_ORDER = ["tensorflow-gpu", "tensorflow", "webgpu", "native", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKEND_ORDER)[number];
 
 /** One backend that was considered, and why it was or was not taken. */
@@ -21,6 +29,8 @@ export interface BackendChoice {
   readonly tfjsName: string;
   readonly reason: string;
   readonly attempts: readonly BackendAttempt[];
+  /** On tfjs's wasm backend: whether quantscope's OpenBLAS kernels replace its matmuls, and if not, why. */
+  readonly native?: { readonly on: boolean; readonly reason: string };
 }
 
 export interface SelectOptions {
@@ -32,7 +42,15 @@ export interface SelectOptions {
 
 class BackendUnavailable extends Error {}
 
-type Loader = (opts: SelectOptions) => Promise<string>;
+/** What a loader made ready: the tfjs backend to set, and what to do once tfjs has initialised it. */
+interface Loaded {
+  readonly tfjsName: string;
+  /** Said after "loaded" in the attempt, e.g. the BLAS and its threads. */
+  readonly detail?: string;
+  readonly onReady?: () => void;
+}
+
+type Loader = (opts: SelectOptions) => Promise<Loaded>;
 
 async function importOptional(pkg: string): Promise<unknown> {
   try {
@@ -82,11 +100,11 @@ const loaders: Record<BackendName, Loader> = {
     } catch (err) {
       throw err instanceof BackendUnavailable ? new BackendUnavailable(`${err.message}; ${NODE_GPU_NEEDS}`) : err;
     }
-    return "tensorflow";
+    return { tfjsName: "tensorflow" };
   },
   tensorflow: async () => {
     await importOptional("@tensorflow/tfjs-node");
-    return "tensorflow";
+    return { tfjsName: "tensorflow" };
   },
   webgpu: async (opts) => {
     if (!hasVulkanLoader()) throw new BackendUnavailable("no Vulkan loader (libvulkan.so.1) on this machine");
@@ -97,17 +115,40 @@ const loaders: Record<BackendName, Loader> = {
     const nav = ((globalThis as { navigator?: object }).navigator ??= {}) as { gpu?: unknown };
     if (!nav.gpu) Object.defineProperty(nav, "gpu", { value: webgpu.create([]), configurable: true });
     await importOptional("@tensorflow/tfjs-backend-webgpu");
-    return "webgpu";
+    return { tfjsName: "webgpu" };
+  },
+  native: async () => {
+    const native = loadNative();
+    if (!native.ok) throw new BackendUnavailable(native.reason);
+    await importOptional("@tensorflow/tfjs-backend-wasm");
+    const detail = `OpenBLAS ${native.core} kernel, ${native.threads} thread${native.threads === 1 ? "" : "s"}`;
+    return { tfjsName: "wasm", detail, onReady: () => useWasmKernels(() => registerNativeKernels(native.addon)) };
   },
   wasm: async () => {
     await importOptional("@tensorflow/tfjs-backend-wasm");
-    return "wasm";
+    return { tfjsName: "wasm", onReady: () => useWasmKernels() };
   },
   cpu: async () => {
     await importOptional("@tensorflow/tfjs-backend-cpu");
-    return "cpu";
+    return { tfjsName: "cpu" };
   },
 };
+
+/** tfjs's wasm kernels, then ours over them, then (on the native path) the native ones over those. */
+function useWasmKernels(native?: () => void): void {
+  restoreKernels("wasm");
+  registerWasmKernels();
+  native?.();
+}
+
+/** Why the native path is on or off for a choice on tfjs's wasm backend. */
+function nativeState(name: BackendName, attempts: readonly BackendAttempt[], detail: string | undefined): { on: boolean; reason: string } {
+  if (name === "native") return { on: true, reason: detail ?? "loaded" };
+  const tried = attempts.find((a) => a.name === "native");
+  if (tried) return { on: false, reason: tried.reason };
+  const status = loadNative();
+  return { on: false, reason: status.ok ? "plain wasm was requested (the native addon is available: choose 'native' or leave the backend unset)" : status.reason };
+}
 
 let current: BackendChoice | undefined;
 
@@ -128,18 +169,19 @@ export async function selectBackend(opts: SelectOptions = {}): Promise<BackendCh
   const attempts: BackendAttempt[] = [];
   for (const name of candidates) {
     try {
-      const tfjsName = await loaders[name](opts);
+      const { tfjsName, detail, onReady } = await loaders[name](opts);
       // Production mode: no debug checks, and no console banner urging tfjs-node on every cpu run.
       tf.env().set("PROD", true);
       if (!(await tf.setBackend(tfjsName))) throw new BackendUnavailable(`tfjs could not initialise '${tfjsName}'`);
       await tf.ready();
+      onReady?.();
       const reason = forced
         ? `${forced} requested${opts.backend ? "" : " by QUANTSCOPE_BACKEND"}`
         : attempts.length === 0
           ? `${name} is the first choice and loaded`
           : `${name} is the first that works (${attempts.map((a) => `${a.name}: ${a.reason}`).join("; ")})`;
-      attempts.push({ name, ok: true, reason: "loaded" });
-      current = { name, tfjsName, reason, attempts };
+      attempts.push({ name, ok: true, reason: detail ? `loaded (${detail})` : "loaded" });
+      current = { name, tfjsName, reason, attempts, ...(tfjsName === "wasm" ? { native: nativeState(name, attempts, detail) } : {}) };
       return current;
     } catch (err) {
       const reason = err instanceof BackendUnavailable ? err.message : `failed: ${(err as Error).message}`;

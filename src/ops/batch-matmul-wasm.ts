@@ -81,27 +81,39 @@ interface Kernel {
 const load = kernelLoader<Kernel>(() => [bmm()]);
 
 /** Whether {@link batchMatMulWasm} handles `a · b` (float32, batched, block-aligned shapes). */
-export function canBatchMatMulWasm(a: tf.Tensor, b: tf.Tensor): boolean {
-  if (a.rank !== 3 || b.rank !== 3 || a.dtype !== "float32" || b.dtype !== "float32") return false;
+export function canBatchMatMulWasm(a: tf.Tensor | tf.TensorInfo, b: tf.Tensor | tf.TensorInfo): boolean {
+  if (a.shape.length !== 3 || b.shape.length !== 3 || a.dtype !== "float32" || b.dtype !== "float32") return false;
   const [batch, m, k] = a.shape as [number, number, number];
   const [batchB, kB, n] = b.shape as [number, number, number];
   return batch === batchB && k === kB && batch > 1 && m % ROWS === 0 && n % COLS === 0 && k > 0 && load() !== null;
 }
 
+/**
+ * `a · b` where both operands lie in the tfjs wasm heap, written into a new output record: the form a
+ * kernel registered for the wasm backend returns. Null when the shapes are not handled or an operand is
+ * not in the heap, so that the caller can use another kernel.
+ */
+export function batchMatMulInHeap(a: tf.Tensor | tf.TensorInfo, b: tf.Tensor | tf.TensorInfo): tf.TensorInfo | null {
+  const heap = tfjsHeap();
+  if (!heap || !canBatchMatMulWasm(a, b)) return null;
+  const pa = heap.offsetOf(a), pb = heap.offsetOf(b);
+  const kern = pa !== null && pb !== null ? load(heap.memory) : null;
+  if (!kern) return null;
+  const [batch, m, k] = a.shape as [number, number, number];
+  const n = b.shape[2]!;
+  const c = heap.newOutput([batch, m, n]);
+  kern.bmm(pa!, pb!, c.ptr, batch, m, k, n);
+  return c.info;
+}
+
 /** `a · b` for `a: [batch, m, k]`, `b: [batch, k, n]` (check {@link canBatchMatMulWasm} first). */
 export function batchMatMulWasm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   if (!canBatchMatMulWasm(a, b)) throw new Error(`batchMatMulWasm: unsupported shapes [${a.shape}] · [${b.shape}]`);
+  // In place on the tfjs wasm heap when the operands live there: no copies in or out.
+  const inHeap = batchMatMulInHeap(a, b);
+  if (inHeap) return tf.engine().makeTensorFromTensorInfo(inHeap) as tf.Tensor3D;
   const [batch, m, k] = a.shape;
   const n = b.shape[2];
-  // In place on the tfjs wasm heap when the operands live there: no copies in or out.
-  const heap = tfjsHeap();
-  const pa = heap?.offsetOf(a), pb = heap?.offsetOf(b);
-  const inHeap = heap && pa != null && pb != null ? load(heap.memory) : null;
-  if (heap && inHeap) {
-    const c = heap.newTensor([batch, m, n]);
-    inHeap.bmm(pa!, pb!, c.ptr, batch, m, k, n);
-    return c.tensor as tf.Tensor3D;
-  }
   const kern = load()!;
   const aBytes = a.size * 4, bBytes = b.size * 4, cBytes = batch * m * n * 4;
   const need = aBytes + bBytes + cBytes;

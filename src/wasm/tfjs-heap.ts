@@ -16,9 +16,11 @@ export interface TfjsHeap {
   malloc(bytes: number): number;
   free(ptr: number): void;
   /** Byte offset of a float32 tensor's data in `memory`, or null if the tensor is not held by this backend. */
-  offsetOf(t: tf.Tensor): number | null;
+  offsetOf(t: tf.Tensor | tf.TensorInfo): number | null;
   /** A new float32 tensor of `shape`, allocated but not initialised: the caller writes all of it at `ptr` before anyone reads it. */
   newTensor(shape: number[]): { tensor: tf.Tensor; ptr: number };
+  /** As {@link newTensor}, for a kernel: the backend's output record, which the engine wraps as a tensor when the kernel returns it. */
+  newOutput(shape: number[]): { info: tf.TensorInfo; ptr: number };
 }
 
 interface WasmBackendInternals {
@@ -34,10 +36,17 @@ export function tfjsHeap(): TfjsHeap | null {
   const memory = be.wasm?.asm?.memory;
   const malloc = be.wasm?._malloc, free = be.wasm?._free, map = be.dataIdMap;
   if (!(memory instanceof WebAssembly.Memory) || typeof malloc !== "function" || typeof free !== "function" || typeof map?.get !== "function" || typeof be.makeOutput !== "function") return null;
-  const offsetOf = (t: tf.Tensor): number | null => {
-    if (t.dtype !== "float32" || t.isDisposed) return null;
+  const offsetOf = (t: tf.Tensor | tf.TensorInfo): number | null => {
+    if (t.dtype !== "float32" || (t instanceof tf.Tensor && t.isDisposed)) return null;
     const off = map.get(t.dataId)?.memoryOffset;
-    return typeof off === "number" && off > 0 && off + t.size * 4 <= memory.buffer.byteLength ? off : null;
+    return typeof off === "number" && off > 0 && off + tf.util.sizeFromShape(t.shape) * 4 <= memory.buffer.byteLength ? off : null;
+  };
+  const newOutput = (shape: number[]): { info: tf.TensorInfo; ptr: number } => {
+    // What the backend's own kernels do: allocate an output in the heap.
+    const info = be.makeOutput!(shape, "float32");
+    const ptr = offsetOf(info);
+    if (ptr === null) throw new Error("tfjs wasm heap: a new tensor has no memory offset");
+    return { info, ptr };
   };
   return {
     memory,
@@ -49,11 +58,9 @@ export function tfjsHeap(): TfjsHeap | null {
     free: (p) => free(p),
     offsetOf,
     newTensor: (shape) => {
-      // What the backend's own kernels do: allocate an output, then the engine wraps it as a tensor.
-      const tensor = tf.engine().makeTensorFromTensorInfo(be.makeOutput!(shape, "float32"));
-      const ptr = offsetOf(tensor);
-      if (ptr === null) throw new Error("tfjs wasm heap: a new tensor has no memory offset");
-      return { tensor, ptr };
+      const { info, ptr } = newOutput(shape);
+      return { tensor: tf.engine().makeTensorFromTensorInfo(info), ptr };
     },
+    newOutput,
   };
 }

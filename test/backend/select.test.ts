@@ -15,7 +15,7 @@ test("without overrides the first available backend is chosen and every skipped 
     if (choice.name !== "tensorflow-gpu" && choice.name !== "tensorflow") {
       assert.match(skipped.find((a) => a.name === "tensorflow")!.reason, /not installed|failed to load/);
     }
-    assert.ok(["tensorflow-gpu", "tensorflow", "webgpu", "wasm"].includes(choice.name));
+    assert.ok(["tensorflow-gpu", "tensorflow", "webgpu", "native", "wasm"].includes(choice.name));
   } finally {
     if (saved !== undefined) process.env.QUANTSCOPE_BACKEND = saved;
   }
@@ -34,7 +34,7 @@ test("QUANTSCOPE_BACKEND and the option override the order; bad names are clear 
     const wasm = await selectBackend({ backend: "wasm" });
     assert.equal(wasm.tfjsName, "wasm");
     await assert.rejects(selectBackend({ backend: "tensorflow-gpu" }), /not available: @tensorflow\/tfjs-node-gpu (is not installed|failed to load)/);
-    await assert.rejects(selectBackend({ backend: "nope" as never }), /backend='nope' is not a backend; use one of: tensorflow-gpu, tensorflow, webgpu, wasm, cpu/);
+    await assert.rejects(selectBackend({ backend: "nope" as never }), /backend='nope' is not a backend; use one of: tensorflow-gpu, tensorflow, webgpu, native, wasm, cpu/);
   } finally {
     if (saved === undefined) delete process.env.QUANTSCOPE_BACKEND;
     else process.env.QUANTSCOPE_BACKEND = saved;

@@ -16,7 +16,7 @@ function demo(args: string[]): { status: number | null; out: string } {
 test("an unknown --backend is refused with the list of backends", () => {
   const r = demo(["--backend", "nope"]);
   assert.equal(r.status, 2, r.out);
-  assert.match(r.out, /unknown backend 'nope' \(choose from tensorflow-gpu, tensorflow, webgpu, wasm, cpu\)/);
+  assert.match(r.out, /unknown backend 'nope' \(choose from tensorflow-gpu, tensorflow, webgpu, native, wasm, cpu\)/);
   assert.doesNotMatch(r.out, /is not a function|backend:/);
 });
 

@@ -133,7 +133,7 @@ test("options: stages and skips combine, bad values name the valid ones, the dry
   assert.ok(d !== "help");
   assert.deepEqual([d.stages, d.backend, d.reference, d.parityConfigName, d.torchDevice], [["parity"], "wasm", "cpu", "micro", "cpu"]);
   assert.throws(() => parseCheckArgs(["--stages", "pack,gpu"]), /--stages stage 'gpu' is not valid; use one of: pack, env, numeric, parity, bench/);
-  assert.throws(() => parseCheckArgs(["--backend", "cuda"]), /--backend 'cuda' is not valid; use one of: tensorflow-gpu, tensorflow, webgpu, wasm, cpu/);
+  assert.throws(() => parseCheckArgs(["--backend", "cuda"]), /--backend 'cuda' is not valid; use one of: tensorflow-gpu, tensorflow, webgpu, native, wasm, cpu/);
   assert.throws(() => parseCheckArgs(["--parity-steps", "300", "--memory-steps", "200"]), /must be ≥ --parity-steps/);
   assert.throws(() => parseCheckArgs(["--skip", "pack,env,numeric,parity,bench"]), /no stage left/);
 });

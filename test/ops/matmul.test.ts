@@ -54,16 +54,33 @@ test("the wasm SIMD batched matmul equals the definition on every block-aligned 
   assert.throws(() => batchMatMulWasm(tf.zeros([2, 3, 4]) as tf.Tensor3D, tf.zeros([2, 4, 8]) as tf.Tensor3D), /unsupported shapes/);
 });
 
-test("matMul's explicit-transpose gradient equals tfjs's own, 2-D and batched", async () => {
+/** Row-major `op(x)·op(y)` per batch in float64, where op transposes the last two axes when asked. */
+function product(x: ArrayLike<number>, y: ArrayLike<number>, batch: number, m: number, k: number, n: number, tx: boolean, ty: boolean): number[] {
+  const out: number[] = [];
+  for (let z = 0; z < batch; z++)
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += x[z * m * k + (tx ? p * m + i : i * k + p)]! * y[z * k * n + (ty ? j * k + p : p * n + j)]!;
+        out.push(s);
+      }
+  return out;
+}
+
+test("matMul's gradient through the backend's registered kernels equals the float64 definition, 2-D and batched", async () => {
   await testBackend();
   for (const [aShape, bShape] of [[[64, 16], [16, 8]], [[8, 64], [64, 96]], [[6, 12, 8], [6, 8, 16]], [[4, 8, 32], [4, 32, 8]], [[3, 5, 7], [3, 7, 9]]] as number[][][]) {
-    const a = tf.tensor(randomArray(aShape.reduce((x, y) => x * y, 1), 3), [...aShape]);
-    const b = tf.tensor(randomArray(bShape.reduce((x, y) => x * y, 1), 4), [...bShape]);
-    const ours = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(matMul(x as tf.Tensor3D, y as tf.Tensor3D))))([a, b]);
-    const theirs = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(tf.matMul(x as tf.Tensor3D, y as tf.Tensor3D))))([a, b]);
-    for (let g = 0; g < 2; g++) {
-      const o = ours[g]!.dataSync(), t = theirs[g]!.dataSync();
-      t.forEach((w, i) => assert.ok(Math.abs(o[i]! - w) <= 1e-4 * (1 + Math.abs(w)), `${aShape}·${bShape} grad ${g}[${i}]: ${o[i]} vs ${w}`));
-    }
+    const batch = aShape.length === 3 ? aShape[0]! : 1;
+    const [m, k] = aShape.slice(-2) as [number, number];
+    const n = bShape.at(-1)!;
+    const av = randomArray(batch * m * k, 3), bv = randomArray(batch * k * n, 4);
+    const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(matMul(x as tf.Tensor3D, y as tf.Tensor3D))))([tf.tensor(av, aShape), tf.tensor(bv, bShape)]);
+    // loss = Σ C², so dC = 2C, dA = dC·Bᵀ and dB = Aᵀ·dC.
+    const dC = product(av, bv, batch, m, k, n, false, false).map((c) => 2 * c);
+    const want = [product(dC, bv, batch, m, n, k, false, true), product(av, dC, batch, k, m, n, true, false)];
+    [ga!, gb!].forEach((g, which) => {
+      const got = g.dataSync();
+      want[which]!.forEach((w, i) => assert.ok(Math.abs(got[i]! - w) <= 1e-4 * (1 + Math.abs(w)), `${aShape}·${bShape} grad ${which}[${i}]: ${got[i]} vs ${w}`));
+    });
   }
 });

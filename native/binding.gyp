@@ -1,0 +1,14 @@
+{
+  "targets": [
+    {
+      "target_name": "quantscope_native",
+      "sources": ["quantscope.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-O3", "-std=c++17"],
+      "libraries": ["-lopenblas"]
+    }
+  ]
+}
