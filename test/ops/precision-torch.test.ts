@@ -31,14 +31,14 @@ function edgeInputs(): Float32Array {
 
 test("bf16 and fp16 rounding match torch's casts bit for bit at the edges (signed zeros, subnormals, NaN, Inf), on wasm and cpu", async (t) => {
   const x = edgeInputs();
-  const ref = runPythonJson<{ skip?: string; bf16: number[]; fp16: number[] }>("precision_reference.py", { bits: bitsOf(x) });
+  const ref = runPythonJson<{ skip?: string; bfloat16: number[]; float16: number[] }>("cast_reference.py", { bits: bitsOf(x), dtypes: ["bfloat16", "float16"] });
   if (ref.skip) return skipOrFail(t, ref.skip);
   const backends = process.env.QUANTSCOPE_BACKEND ? [undefined] : (["wasm", "cpu"] as const);
   try {
     for (const backend of backends) {
       if (backend) await selectBackend({ backend });
       else await testBackend();
-      for (const [name, fn, expected] of [["bf16", roundBf16, ref.bf16], ["fp16", roundFp16, ref.fp16]] as const) {
+      for (const [name, fn, expected] of [["bf16", roundBf16, ref.bfloat16], ["fp16", roundFp16, ref.float16]] as const) {
         const got = (await fn(tf.tensor1d(x)).data()) as Float32Array;
         const want = fromBits(expected);
         const bad: string[] = [];
