@@ -42,7 +42,9 @@ try {
 } catch {
   notBuilt("node-gyp is not installed");
 }
-const build = spawnSync(process.execPath, [gyp, "rebuild", `--nodedir=${nodedir}`], { cwd: dir, encoding: "utf8" });
+// The environment too: node-gyp lets an npm_config_nodedir inherited from npm (even an empty one)
+// override --nodedir, and then downloads headers.
+const build = spawnSync(process.execPath, [gyp, "rebuild", `--nodedir=${nodedir}`], { cwd: dir, encoding: "utf8", env: { ...process.env, npm_config_nodedir: nodedir } });
 const log = `${build.stdout ?? ""}\n${build.stderr ?? ""}${build.error ? `\n${build.error.message}` : ""}`;
 if (build.status !== 0 || !existsSync(addon)) notBuilt(cause(log), log);
 
