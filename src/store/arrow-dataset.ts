@@ -1,5 +1,5 @@
 import { mkdir, readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { DataType, Dictionary, RecordBatch, Struct, Table, makeData, tableFromIPC, tableToIPC, vectorFromArray, type Data, type Vector } from "apache-arrow";
 import { isTemporary, writeFileAtomic } from "./atomic.js";
@@ -10,6 +10,25 @@ const MAGIC = Buffer.from("ARROW1");
 export interface CorruptPart {
   readonly file: string;
   readonly error: string;
+}
+
+/** Part-name prefix of a keyed part: `cell-<key>.arrow`. */
+const KEYED = "cell-";
+const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** The key a part was appended under (`append(t, { key })`), or null for an ordinary part. */
+export function partKey(file: string): string | null {
+  const name = basename(file);
+  return name.startsWith(KEYED) && name.endsWith(".arrow") ? name.slice(KEYED.length, -".arrow".length) : null;
+}
+
+export interface AppendOptions {
+  /**
+   * Names the part after this key (letters, digits, `.`, `_`, `-`) instead of a unique name, so a
+   * second append under the same key replaces the first atomically: a retried or duplicated job
+   * that appends under its deterministic id can never leave two copies of its rows.
+   */
+  readonly key?: string;
 }
 
 export interface ReadOptions {
@@ -46,12 +65,16 @@ export async function readArrowFile(file: string): Promise<Table> {
 export class ArrowDataset {
   constructor(readonly dir: string) {}
 
-  /** Writes `table` as a new part; returns its path. Empty tables write nothing. */
-  async append(table: Table): Promise<string | null> {
+  /**
+   * Writes `table` as a new part (or, with `key`, as the part of that key, replacing any earlier
+   * one); returns its path. Empty tables write nothing.
+   */
+  async append(table: Table, opts: AppendOptions = {}): Promise<string | null> {
     if (table.numRows === 0) return null;
+    if (opts.key !== undefined && !KEY_PATTERN.test(opts.key)) throw new Error(`part key '${opts.key}' must be letters, digits, '.', '_' or '-' (starting with a letter or digit)`);
     await mkdir(this.dir, { recursive: true });
     // Time first so parts sort in write order; pid and random bytes keep names unique across writers.
-    const name = `part-${Date.now().toString().padStart(15, "0")}-${process.pid}-${randomBytes(4).toString("hex")}.arrow`;
+    const name = opts.key !== undefined ? `${KEYED}${opts.key}.arrow` : `part-${Date.now().toString().padStart(15, "0")}-${process.pid}-${randomBytes(4).toString("hex")}.arrow`;
     const path = join(this.dir, name);
     await writeFileAtomic(path, tableToIPC(table, "file"));
     return path;
@@ -69,11 +92,14 @@ export class ArrowDataset {
     return names.filter((n) => n.endsWith(".arrow") && !isTemporary(n)).sort().map((n) => join(this.dir, n));
   }
 
-  /** All parts as one table (`null` when there are none), plus the parts skipped as corrupt. */
-  async read(opts: ReadOptions = {}): Promise<{ table: Table | null; corrupt: CorruptPart[] }> {
+  /**
+   * All parts as one table (`null` when there are none), plus the parts skipped as corrupt.
+   * `keep` filters the parts read (e.g. keyed parts of complete cells only).
+   */
+  async read(opts: ReadOptions = {}, keep: (file: string) => boolean = () => true): Promise<{ table: Table | null; corrupt: CorruptPart[] }> {
     const tables: Table[] = [];
     const corrupt: CorruptPart[] = [];
-    for (const file of await this.parts()) {
+    for (const file of (await this.parts()).filter(keep)) {
       try {
         tables.push(await readArrowFile(file));
       } catch (err) {

@@ -96,6 +96,25 @@ function recordOf(leaves: readonly Leaf[], row: object): Record<string, unknown>
   }));
 }
 
+/**
+ * The inverse of {@link recordOf} for a row read back from Arrow (`StructRow.toJSON()`): structs
+ * become objects again, int64 numbers and timestamps `Date`s.
+ */
+function rowFromRecord(leaves: readonly Leaf[], record: Record<string, unknown>): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const l of leaves) {
+    let v = record[l.name];
+    if (v == null) v = null;
+    else if (l.column instanceof StructColumn) v = rowFromRecord(l.column.leaves, (typeof (v as { toJSON?: unknown }).toJSON === "function" ? (v as { toJSON(): object }).toJSON() : v) as Record<string, unknown>);
+    else if (l.column.type instanceof TimestampMillisecond) v = new Date(Number(v));
+    else if (typeof v === "bigint") v = Number(v);
+    let o = row;
+    for (const k of l.path.slice(0, -1)) o = (o[k] ??= {}) as Record<string, unknown>;
+    o[l.path.at(-1)!] = v;
+  }
+  return row;
+}
+
 /** A results table defined once: its columns give the Arrow fields, the row type and the row → record mapping. */
 export interface TableDef<C extends Columns> {
   readonly columns: C;
@@ -105,12 +124,14 @@ export interface TableDef<C extends Columns> {
   readonly fields: readonly Field[];
   /** A row as a record keyed by column name, as `tableOf` takes it. */
   readonly record: (row: Row<C>) => Record<string, unknown>;
+  /** A record read back from a stored table (`table.get(i).toJSON()`) as a row. */
+  readonly row: (record: Record<string, unknown>) => Row<C>;
 }
 
 /** Defines a table by its columns, keyed by camelCase row key, in column order. */
 export function defineTable<C extends Columns>(columns: C): TableDef<C> {
   const leaves = leavesOf(columns);
-  return { columns, leaves, fields: fieldsOf(leaves), record: (row) => recordOf(leaves, row) };
+  return { columns, leaves, fields: fieldsOf(leaves), record: (row) => recordOf(leaves, row), row: (record) => rowFromRecord(leaves, record) as Row<C> };
 }
 
 /** The row type of a table definition. */
