@@ -6,6 +6,7 @@ import { ArrowDataset } from "../src/store/arrow-dataset.js";
 import { benchKernel } from "./kernel.js";
 import { benchQuantize } from "./quantize.js";
 import { benchStore } from "./store.js";
+import { benchSweep } from "./sweep.js";
 import { benchTrain } from "./train.js";
 import type { BenchRow } from "./types.js";
 
@@ -15,6 +16,7 @@ const suites: [string, () => Promise<BenchRow[]>][] = [
   ["quantize", () => benchQuantize()],
   ["store", () => benchStore()],
   ["kernel", () => benchKernel()],
+  ["sweep", () => benchSweep()],
 ];
 const machine = `${cpus().length}x ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`;
 const rows: BenchRow[] = [];

@@ -68,7 +68,7 @@ export async function runSweepCommand(argv: string[]): Promise<number> {
       let diverged = 0;
       for (const cell of mine) {
         if (have.has(cell.id)) continue;
-        const run = await runner.run(cell);
+        const { run } = await runner.run(cell);
         if (run.status === "diverged") diverged++;
         console.log(`cell ${cell.id}: ${run.status} after ${run.steps} steps`);
       }

@@ -24,6 +24,9 @@ export interface CellJob {
 export interface CellJobResult {
   readonly status: "finished" | "already-in-store";
   readonly steps: number | null;
+  /** Seconds training + evaluating the cell, and writing it to the store (0 when it was already there). */
+  readonly trainSeconds: number;
+  readonly storeSeconds: number;
 }
 
 export interface QueueOptions {
@@ -191,11 +194,11 @@ async function processCell(job: Job<CellJob>, store: ResultsStore, runners: Map<
     runners.set(runner.hash, runner);
     await writeManifest(store, spec, job.data.preset);
   }
-  if ((await store.cells()).has(cell.id)) return { status: "already-in-store", steps: null };
+  if ((await store.cells()).has(cell.id)) return { status: "already-in-store", steps: null, trainSeconds: 0, storeSeconds: 0 };
   onEvent({ kind: "started", cell: cell.id, attempt: job.attemptsMade + 1 });
-  const run = await runner.run(cell, { onStep: (_run, info) => { if (info.step % 10 === 0) void job.updateProgress(info.step); } });
+  const { run, trainSeconds, storeSeconds } = await runner.run(cell, { onStep: (_run, info) => { if (info.step % 10 === 0) void job.updateProgress(info.step); } });
   if (run.status === "diverged") throw new UnrecoverableError(`diverged at step ${run.divergedAt} (stored with status 'diverged'; not retried: divergence is deterministic)`);
-  return { status: "finished", steps: run.steps };
+  return { status: "finished", steps: run.steps, trainSeconds, storeSeconds };
 }
 
 /** Starts a worker that runs cells into `opts.store`; close it with `worker.close()`. */

@@ -15,7 +15,7 @@ import { QUANTSCOPE_VERSION } from "../../src/package-root.js";
 import { ResultsStore } from "../../src/store/results.js";
 import { sweepCells } from "../../src/sweep/cells.js";
 import { queueStatus, submitSweep, type SweepStatus } from "../../src/sweep/queue.js";
-import { redisMissing, TestRedis } from "../helpers/redis.js";
+import { redisMissing, LocalRedis } from "../../src/sweep/local-redis.js";
 import { tinySpec, WorkerProcess } from "../helpers/sweep.js";
 import { until } from "../helpers/wait.js";
 
@@ -28,7 +28,7 @@ const SWEEP_MS = 90_000;
 /** Lock of a worker's cell: a killed worker's cell is retried this long after its last renewal. */
 const LOCK_MS = "3000";
 
-let redis: TestRedis;
+let redis: LocalRedis;
 let dir: string;
 let store: ResultsStore;
 let queue: Queue;
@@ -61,7 +61,7 @@ async function assertOneResultPerCell(spec: SweepSpec): Promise<void> {
 
 before(async () => {
   if (missing) return;
-  redis = await TestRedis.start();
+  redis = await LocalRedis.start();
   dir = mkdtempSync(join(tmpdir(), "quantscope-sweep-"));
   store = new ResultsStore(join(dir, "store"));
   queue = new Queue(QUEUE, { connection: { url: redis.url, maxRetriesPerRequest: null } });

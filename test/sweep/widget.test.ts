@@ -5,20 +5,20 @@ import { commManager, type CommTransport } from "../../src/jupyter/comm.js";
 import { sweepCells } from "../../src/sweep/cells.js";
 import { submitSweep } from "../../src/sweep/queue.js";
 import { watchSweep } from "../../src/sweep/widget.js";
-import { redisMissing, TestRedis } from "../helpers/redis.js";
+import { redisMissing, LocalRedis } from "../../src/sweep/local-redis.js";
 import { tinySpec } from "../helpers/sweep.js";
 import { until } from "../helpers/wait.js";
 
 const missing = redisMissing();
 if (missing && process.env.CI) throw new Error(`CI must have redis-server: ${missing}`);
-let redis: TestRedis | undefined;
+let redis: LocalRedis | undefined;
 after(async () => {
   commManager.transport = null;
   await redis?.dispose();
 });
 
 test("the notebook view shows the queue's counts and updates that one output in place on queue events", { skip: missing ?? false }, async () => {
-  redis = await TestRedis.start();
+  redis = await LocalRedis.start();
   const outputs: { kind: "display" | "update"; id: unknown; text: string; html: string }[] = [];
   const t: CommTransport = {
     send: () => undefined,

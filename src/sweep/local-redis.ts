@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { until } from "./wait.js";
 
 /** Why redis-server cannot run here, or null when it can. */
 export function redisMissing(): string | null {
@@ -21,10 +20,11 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * A redis-server of the test's own, on a free loopback port with its data in a temporary folder.
- * The append-only file (fsynced on every write) keeps the queue across {@link restart}.
+ * A private redis-server for tests, benchmarks and a sweep on one machine: Debian's `redis-server`
+ * on a free 127.0.0.1 port with its data in a fresh temporary folder. The append-only file (fsynced
+ * on every write) keeps the queue across {@link restart}. Never a system service.
  */
-export class TestRedis {
+export class LocalRedis {
   #proc: ChildProcess | null = null;
   #log = "";
   readonly dir = mkdtempSync(join(tmpdir(), "quantscope-redis-"));
@@ -34,8 +34,8 @@ export class TestRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<TestRedis> {
-    const r = new TestRedis(await freePort());
+  static async start(): Promise<LocalRedis> {
+    const r = new LocalRedis(await freePort());
     await r.#spawn();
     return r;
   }
@@ -46,7 +46,11 @@ export class TestRedis {
     this.#proc = proc;
     proc.stdout!.on("data", (d: Buffer) => { this.#log += d.toString(); });
     proc.stderr!.on("data", (d: Buffer) => { this.#log += d.toString(); });
-    await until(() => this.#log.includes("Ready to accept connections") || proc.exitCode !== null, 20_000, () => `redis-server on port ${this.port} did not become ready:\n${this.#log}`);
+    const deadline = Date.now() + 20_000;
+    while (!this.#log.includes("Ready to accept connections") && proc.exitCode === null) {
+      if (Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not become ready within 20 s:\n${this.#log}`);
+      await new Promise((ok) => setTimeout(ok, 50));
+    }
     if (proc.exitCode !== null) throw new Error(`redis-server exited (${proc.exitCode}):\n${this.#log}`);
   }
 
