@@ -87,7 +87,7 @@ export async function runSweepCommand(argv: string[]): Promise<number> {
         return 1;
       }
       console.table(summarize(result).map((s) => ({ recipe: s.recipe, seeds: s.seeds, "final loss": formatStat(s.finalLoss, 3), "max ‖x‖∞": formatStat(s.maxInfNorm, 1), "avg kurtosis": formatStat(s.avgKurtosis) })));
-      const title = `quantscope sweep — ${c.complete.length} of ${c.expected.length || result.runs.length} cells${c.missing.length ? ` (missing: ${c.missing.map((m) => `${m.recipeLabel}/seed${m.seed}`).join(", ")})` : ""}`;
+      const title = `quantscope sweep — ${c.complete.length} of ${c.expected.length || result.runs.length} cells${c.missing.length ? ` (${c.missing.length} missing)` : ""}`;
       console.log(`report: ${await writeReport(store.root, result, { title })}`);
       return c.missing.length > 0 ? 3 : 0;
     }

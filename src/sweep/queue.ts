@@ -60,7 +60,7 @@ export interface SubmitSummary {
   readonly queued: string[];
   /** Failed (or completed, yet missing from the store) cells put back to run again. */
   readonly requeued: string[];
-  /** Cells already waiting or running in the queue. */
+  /** Cells already waiting, running or (when no store is given) done in the queue. */
   readonly pending: string[];
   /** Cells already complete in the store. */
   readonly inStore: string[];
@@ -68,8 +68,8 @@ export interface SubmitSummary {
 
 /**
  * Queues every cell of `spec` as a job whose id is the cell's id, so submitting the same sweep twice
- * queues nothing twice. Resubmitting re-queues failed cells and any completed job whose results are
- * missing from the store.
+ * queues nothing twice. Resubmitting re-queues failed cells and, given the store, any completed job
+ * whose results are missing from it.
  */
 export async function submitSweep(spec: SweepSpec, opts: SubmitOptions): Promise<SubmitSummary> {
   const queue = new Queue<CellJob>(opts.queue ?? DEFAULT_QUEUE, { connection: connection(opts.redis) });
@@ -89,7 +89,8 @@ export async function submitSweep(spec: SweepSpec, opts: SubmitOptions): Promise
         summary.requeued.push(cell.id);
         continue;
       }
-      if (existing && state === "completed") await existing.remove();
+      // A completed job is re-queued only when the store says its results are missing.
+      if (existing && state === "completed" && opts.store) await existing.remove();
       else if (existing && state !== "unknown") {
         summary.pending.push(cell.id);
         continue;
