@@ -5,7 +5,13 @@ import type { SweepSpec } from "../src/evaluate/sweep.js";
 /** The sweep `--preset NAME` or `--spec FILE.json` names (exactly one of them). */
 export function specFromArgs(values: { preset?: string; spec?: string }, command: string): { spec: SweepSpec; preset: string | null } {
   if ((values.preset === undefined) === (values.spec === undefined)) throw new Error(`quantscope ${command}: give exactly one of --preset (${Object.keys(EXPERIMENTS).join(", ")}) or --spec FILE.json`);
-  if (values.spec !== undefined) return { spec: JSON.parse(readFileSync(values.spec, "utf8")) as SweepSpec, preset: null };
+  if (values.spec !== undefined) {
+    try {
+      return { spec: JSON.parse(readFileSync(values.spec, "utf8")) as SweepSpec, preset: null };
+    } catch (err) {
+      throw new Error(`quantscope ${command}: --spec ${values.spec}: ${(err as Error).message}`);
+    }
+  }
   const spec = EXPERIMENTS[values.preset as ExperimentName];
   if (!spec) throw new Error(`quantscope ${command}: unknown preset '${values.preset}' (choose from ${Object.keys(EXPERIMENTS).join(", ")})`);
   return { spec, preset: values.preset! };

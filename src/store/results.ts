@@ -63,7 +63,9 @@ export class ResultsStore {
    */
   async appendCell(cellId: string, rows: ResultRows): Promise<void> {
     if (!rows.runs?.length) throw new Error(`cell ${cellId}: no runs row to append (a cell's runs row marks it complete)`);
-    for (const name of [...TABLES.filter((n) => n !== "runs"), "runs" as const]) await this.#append(name, this.#records(name, rows[name] ?? []), cellId);
+    // The other tables' parts in parallel (their fsyncs overlap), then runs once they are all durable.
+    await Promise.all(TABLES.filter((n) => n !== "runs").map((name) => this.#append(name, this.#records(name, rows[name] ?? []), cellId)));
+    await this.#append("runs", this.#records("runs", rows.runs), cellId);
   }
 
   /** Ids of the cells whose rows are complete in the store (their `runs` part exists). */

@@ -84,20 +84,17 @@ export async function submitSweep(spec: SweepSpec, opts: SubmitOptions): Promise
       }
       const existing = await queue.getJob(cell.id);
       const state = existing ? await existing.getState() : null;
-      if (existing && state === "failed") {
-        await existing.retry("failed");
-        summary.requeued.push(cell.id);
-        continue;
-      }
-      // A completed job is re-queued only when the store says its results are missing.
-      if (existing && state === "completed" && opts.store) await existing.remove();
+      // A failed job is replaced (not retried) so it runs with this submission's data (version,
+      // attempts); a completed one only when the store says its results are missing.
+      const replace = state === "failed" || (state === "completed" && opts.store !== undefined);
+      if (existing && replace) await existing.remove();
       else if (existing && state !== "unknown") {
         summary.pending.push(cell.id);
         continue;
       }
       const data: CellJob = { version: opts.version ?? QUANTSCOPE_VERSION, preset: opts.preset ?? null, spec, specHash: hash, cell };
       await queue.add(cell.id, data, { jobId: cell.id, attempts: opts.attempts ?? 3, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: false, removeOnFail: false });
-      (state === "completed" ? summary.requeued : summary.queued).push(cell.id);
+      (replace ? summary.requeued : summary.queued).push(cell.id);
     }
     return summary;
   } finally {
@@ -197,7 +194,10 @@ async function processCell(job: Job<CellJob>, store: ResultsStore, runners: Map<
   }
   if ((await store.cells()).has(cell.id)) return { status: "already-in-store", steps: null, trainSeconds: 0, storeSeconds: 0 };
   onEvent({ kind: "started", cell: cell.id, attempt: job.attemptsMade + 1 });
-  const { run, trainSeconds, storeSeconds } = await runner.run(cell, { onStep: (_run, info) => { if (info.step % 10 === 0) void job.updateProgress(info.step); } });
+  const { run, trainSeconds, storeSeconds } = await runner.run(cell, {
+    // Progress is a nicety: while Redis is away it must not fail (or crash) the cell.
+    onStep: (_run, info) => { if (info.step % 10 === 0) job.updateProgress(info.step).catch(() => undefined); },
+  });
   if (run.status === "diverged") throw new UnrecoverableError(`diverged at step ${run.divergedAt} (stored with status 'diverged'; not retried: divergence is deterministic)`);
   return { status: "finished", steps: run.steps, trainSeconds, storeSeconds };
 }

@@ -141,4 +141,10 @@ test("a worker refuses a cell submitted by another quantscope version, naming bo
   assert.equal(f.attempts, 1);
   assert.ok(!(await store.cells()).has(id));
   assert.ok(workers.some((w) => w.lines.some((l) => l.includes(`cell ${id} failed`) && l.includes("version mismatch"))), "the worker printed the refusal");
+
+  // Resubmitted by this version, the failed cell is queued again with the new data and runs.
+  const again = await submitSweep(one, { redis: redis.url, queue: QUEUE, store });
+  assert.deepEqual(again.requeued, [id]);
+  await waitForQueue("the resubmitted cell done", (q) => q.failed === 2 && q.done === 9);
+  assert.ok((await store.cells()).has(id));
 });
