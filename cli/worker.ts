@@ -36,7 +36,7 @@ export async function runWorker(argv: string[]): Promise<number> {
   }
   const backend = await selectBackend({ backend: values.backend as BackendName | undefined });
   const store = new ResultsStore(resolve(values.store), backend.name);
-  const worker = startWorker({
+  const worker = await startWorker({
     redis: redisUrl(values.redis),
     queue: values.queue,
     store,

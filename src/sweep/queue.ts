@@ -1,10 +1,17 @@
-import { Queue, QueueEvents, UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
+import type { ConnectionOptions, Job, Queue, Worker } from "bullmq";
 import type { SweepSpec } from "../evaluate/sweep.js";
 import { QUANTSCOPE_VERSION } from "../package-root.js";
 import type { ResultsStore } from "../store/results.js";
 import { specHash, sweepCells, type SweepCell } from "./cells.js";
 import { writeManifest } from "./collect.js";
 import { CellRunner } from "./run-cell.js";
+
+let loaded: Promise<typeof import("bullmq")> | undefined;
+
+/** BullMQ, loaded on first use: importing quantscope should not pay for it (about 250 ms). */
+function bullmq(): Promise<typeof import("bullmq")> {
+  return (loaded ??= import("bullmq"));
+}
 
 /** The queue sweeps go on unless told otherwise. */
 export const DEFAULT_QUEUE = "quantscope-sweep";
@@ -72,6 +79,7 @@ export interface SubmitSummary {
  * whose results are missing from it.
  */
 export async function submitSweep(spec: SweepSpec, opts: SubmitOptions): Promise<SubmitSummary> {
+  const { Queue } = await bullmq();
   const queue = new Queue<CellJob>(opts.queue ?? DEFAULT_QUEUE, { connection: connection(opts.redis) });
   const summary: SubmitSummary = { queued: [], requeued: [], pending: [], inStore: [] };
   try {
@@ -127,6 +135,7 @@ export async function queueStatus(queue: Queue): Promise<SweepStatus> {
 
 /** {@link queueStatus} of a queue named by URL and name. */
 export async function sweepStatus(opts: QueueOptions): Promise<SweepStatus> {
+  const { Queue } = await bullmq();
   const queue = new Queue(opts.queue ?? DEFAULT_QUEUE, { connection: connection(opts.redis) });
   try {
     return await queueStatus(queue);
@@ -140,6 +149,7 @@ export async function sweepStatus(opts: QueueOptions): Promise<SweepStatus> {
  * QueueEvents stream), and once at the start. Returns a function that stops watching.
  */
 export async function watchQueue(opts: QueueOptions, onChange: (s: SweepStatus) => void | Promise<void>): Promise<() => Promise<void>> {
+  const { Queue, QueueEvents } = await bullmq();
   const name = opts.queue ?? DEFAULT_QUEUE;
   const queue = new Queue(name, { connection: connection(opts.redis) });
   const events = new QueueEvents(name, { connection: connection(opts.redis) });
@@ -181,6 +191,7 @@ export interface WorkerOptions extends QueueOptions {
  * diverged run without retrying it (divergence is deterministic; the run is in the store).
  */
 async function processCell(job: Job<CellJob>, store: ResultsStore, runners: Map<string, CellRunner>, onEvent: (e: WorkerEvent) => void): Promise<CellJobResult> {
+  const { UnrecoverableError } = await bullmq();
   const { version, spec, cell } = job.data;
   if (version !== QUANTSCOPE_VERSION) {
     throw new UnrecoverableError(`version mismatch: cell ${cell.id} was submitted by quantscope ${version}, but this worker runs quantscope ${QUANTSCOPE_VERSION}; run workers of the submitter's version (or resubmit the sweep with this one)`);
@@ -203,7 +214,8 @@ async function processCell(job: Job<CellJob>, store: ResultsStore, runners: Map<
 }
 
 /** Starts a worker that runs cells into `opts.store`; close it with `worker.close()`. */
-export function startWorker(opts: WorkerOptions): Worker<CellJob, CellJobResult> {
+export async function startWorker(opts: WorkerOptions): Promise<Worker<CellJob, CellJobResult>> {
+  const { Worker, UnrecoverableError } = await bullmq();
   const onEvent = opts.onEvent ?? (() => undefined);
   const runners = new Map<string, CellRunner>();
   const lockMs = opts.lockMs ?? 30_000;
