@@ -105,8 +105,11 @@ test("Redis restarted mid-sweep: the workers reconnect and the sweep finishes", 
   await submitSweep(spec, { redis: redis.url, queue: QUEUE });
   const ids = new Set(sweepCells(spec).map((c) => c.id));
   await until(() => live.some((w) => w.lines.some((l) => /^cell (\S+) started/.test(l) && ids.has(l.split(" ")[1]!))), SWEEP_MS, () => "no worker started a cell of the second sweep");
+  const before = live.map((w) => w.lines.length);
   await redis.restart();
   await waitForQueue("the second sweep's 4 cells done after the restart", (q) => q.done === 8);
+  // The workers did lose Redis (each reported the connection error) and carried on.
+  for (const [i, w] of live.entries()) assert.ok(w.lines.slice(before[i]).some((l) => l.startsWith("queue error:")), `worker ${w.name} reported no connection error:\n${w.lines.slice(before[i]).join("\n")}`);
   await assertOneResultPerCell(spec);
   assert.ok(live.every((w) => w.proc.exitCode === null), "workers survived the restart");
 });
