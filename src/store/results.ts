@@ -84,7 +84,7 @@ export class ResultsStore {
   }
 
   /** Every row of `name` as the row objects producers write (see {@link read} for which parts count). */
-  async rows<N extends TableName>(name: N, opts: ReadOptions = {}): Promise<RowOf<(typeof TABLE_DEFS)[N]>[]> {
+  async readRows<N extends TableName>(name: N, opts: ReadOptions = {}): Promise<RowOf<(typeof TABLE_DEFS)[N]>[]> {
     const table = await this.read(name, opts);
     const def = TABLE_DEFS[name] as unknown as { row: (r: Record<string, unknown>) => RowOf<(typeof TABLE_DEFS)[N]> };
     return [...table].map((r) => def.row((r as { toJSON(): Record<string, unknown> }).toJSON()));

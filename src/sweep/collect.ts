@@ -43,7 +43,7 @@ export async function readManifests(store: ResultsStore): Promise<SweepManifest[
 
 /** Every complete cell's rows, one result per cell (the store's reader guarantees it). */
 export async function readSweepResult(store: ResultsStore): Promise<SweepResult> {
-  return { runs: await store.rows("runs"), metrics: await store.rows("metrics"), traces: await store.rows("traces"), quant: await store.rows("quant") };
+  return { runs: await store.readRows("runs"), metrics: await store.readRows("metrics"), traces: await store.readRows("traces"), quant: await store.readRows("quant") };
 }
 
 /** Which of the recorded sweeps' cells the store holds. */

@@ -25,9 +25,9 @@ test("a cell appended twice (a retried job) is stored once, the second write rep
   await Promise.all([store.appendCell("h.friendly.s1", cellRows("friendly/seed1", 5)), store.appendCell("h.other.s1", cellRows("other/seed1", 9))]);
   assert.deepEqual(await readdir(join(store.root, "runs")), ["cell-h.friendly.s1.arrow", "cell-h.other.s1.arrow"]);
   assert.deepEqual([...(await store.cells())].sort(), ["h.friendly.s1", "h.other.s1"]);
-  const metrics = await store.rows("metrics");
+  const metrics = await store.readRows("metrics");
   assert.deepEqual(metrics.filter((m) => m.run === "friendly/seed1").map((m) => m.loss), [6, 7]);
-  assert.equal((await store.rows("runs")).length, 2);
+  assert.equal((await store.readRows("runs")).length, 2);
 });
 
 test("a cell whose runs part is missing (its writer died midway) is not read; ordinary parts still are", async () => {
@@ -37,7 +37,7 @@ test("a cell whose runs part is missing (its writer died midway) is not read; or
   const partial = cellRows("partial/seed1", 1);
   await store.dataset("metrics").append(tableOf("metrics", partial.metrics.map(TABLE_DEFS.metrics.record)), { key: "h.partial.s1" });
   await store.appendMetrics(cellRows("plain/seed1", 3).metrics);
-  assert.deepEqual([...new Set((await store.rows("metrics")).map((m) => m.run))].sort(), ["done/seed1", "plain/seed1"]);
+  assert.deepEqual([...new Set((await store.readRows("metrics")).map((m) => m.run))].sort(), ["done/seed1", "plain/seed1"]);
   assert.deepEqual([...(await store.cells())], ["h.done.s1"]);
 });
 
@@ -45,8 +45,8 @@ test("rows read back equal the rows written (structs, int64, timestamps, nulls)"
   const store = new ResultsStore(await tmp(), "cpu");
   const rows = cellRows("friendly/seed1", 1);
   await store.appendCell("h.friendly.s1", rows);
-  assert.deepEqual(await store.rows("runs"), [{ ...rows.runs[0]!, backend: "cpu" }]);
-  assert.deepEqual(await store.rows("metrics"), rows.metrics);
+  assert.deepEqual(await store.readRows("runs"), [{ ...rows.runs[0]!, backend: "cpu" }]);
+  assert.deepEqual(await store.readRows("metrics"), rows.metrics);
 });
 
 test("part keys are checked and read back from part names", async () => {

@@ -47,7 +47,7 @@ test("shards fill one store; the report names the missing cells, then covers all
     assert.doesNotMatch(full.out, /missing/);
     assert.ok(existsSync(join(storeDir, "report.html")));
     assert.deepEqual([...(await new ResultsStore(storeDir).cells())].sort(), cells.map((c) => c.id).sort());
-    assert.equal((await new ResultsStore(storeDir).rows("runs")).length, 4);
+    assert.equal((await new ResultsStore(storeDir).readRows("runs")).length, 4);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -52,10 +52,10 @@ async function assertOneResultPerCell(spec: SweepSpec): Promise<void> {
   const ids = sweepCells(spec).map((c) => c.id);
   const have = await store.cells();
   for (const id of ids) assert.ok(have.has(id), `cell ${id} is not complete in the store`);
-  const runs = (await store.rows("runs")).filter((r) => Object.keys(spec.recipes).includes(r.recipeLabel) && spec.seeds.includes(r.seed));
+  const runs = (await store.readRows("runs")).filter((r) => Object.keys(spec.recipes).includes(r.recipeLabel) && spec.seeds.includes(r.seed));
   assert.equal(runs.length, ids.length, `runs rows: ${runs.map((r) => r.run).join(", ")}`);
   assert.equal(new Set(runs.map((r) => r.run)).size, ids.length);
-  const metrics = await store.rows("metrics");
+  const metrics = await store.readRows("metrics");
   for (const r of runs) assert.equal(metrics.filter((m) => m.run === r.run).length, r.steps, `metrics rows of ${r.run}`);
 }
 
@@ -127,9 +127,9 @@ test("cells that throw or diverge are failed with their error, after bounded att
   assert.equal(byId.get(diverges!.id)!.attempts, 1, "divergence is not retried");
   for (const id of [throws!.id, diverges!.id]) assert.equal(await (await queue.getJob(id))!.getState(), "failed");
   // The diverged run is stored (status diverged, no quantization rows); the throwing one left nothing.
-  const runs = (await store.rows("runs")).filter((r) => r.seed === 30);
+  const runs = (await store.readRows("runs")).filter((r) => r.seed === 30);
   assert.deepEqual(runs.map((r) => [r.recipeLabel, r.status]), [["diverges", "diverged"]]);
-  assert.equal((await store.rows("quant")).filter((q) => q.run === "diverges/seed30").length, 0);
+  assert.equal((await store.readRows("quant")).filter((q) => q.run === "diverges/seed30").length, 0);
 });
 
 test("a worker refuses a cell submitted by another quantscope version, naming both versions", { skip: missing ?? false }, async () => {
