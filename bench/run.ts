@@ -7,6 +7,7 @@ import { benchKernel } from "./kernel.js";
 import { benchPretrained } from "./pretrained.js";
 import { benchQuantize } from "./quantize.js";
 import { benchStore } from "./store.js";
+import { benchSweep } from "./sweep.js";
 import { benchTrainConfigs } from "./train.js";
 import type { BenchRow } from "./types.js";
 
@@ -17,6 +18,7 @@ const suites: [string, () => Promise<BenchRow[]>][] = [
   ["store", () => benchStore()],
   ["kernel", () => benchKernel()],
   ["pretrained", () => benchPretrained()],
+  ["sweep", () => benchSweep()],
 ];
 // The load average at the start says whether the machine was shared; OPENBLAS_CORETYPE picks the native path's CPU kernel.
 const machine = `${cpus().length}x ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}, load ${loadavg()[0]!.toFixed(1)}, OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? "unset"}`;

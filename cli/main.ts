@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `quantscope` command: `demo`, `claims`, `kernel ...`, `report ...`. */
+/** The `quantscope` command: `demo`, `claims`, `kernel ...`, `report ...`, `sweep ...`, `worker`. */
 const [command, ...args] = process.argv.slice(2);
 
 async function main(): Promise<number> {
@@ -26,6 +26,14 @@ async function main(): Promise<number> {
       const { runReport } = await import("./report.js");
       return runReport(args);
     }
+    case "sweep": {
+      const { runSweepCommand } = await import("./sweep.js");
+      return runSweepCommand(args);
+    }
+    case "worker": {
+      const { runWorker } = await import("./worker.js");
+      return runWorker(args);
+    }
     case "kernel": {
       const { runKernel } = await import("./kernel.js");
       return runKernel(args);
@@ -33,7 +41,7 @@ async function main(): Promise<number> {
     case undefined:
     case "-h":
     case "--help":
-      console.log("usage: quantscope <demo | claims | kernel | report> [options]");
+      console.log("usage: quantscope <demo | claims | kernel | report | sweep | worker> [options]");
       return command === undefined ? 1 : 0;
     default:
       console.error(`quantscope: unknown command '${command}' (try --help)`);

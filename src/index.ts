@@ -40,7 +40,8 @@ export * from "./quantize/index.js";
 export * from "./pretrained/index.js";
 
 export { evaluate, degradationPct, taskSet, type Evaluation, type TaskSet } from "./evaluate/evaluate.js";
-export { runSweep, quantizeAndEvaluate, type SweepSpec, type SweepResult, type SweepHooks } from "./evaluate/sweep.js";
+export { runSweep, runSweepCell, sweepInputs, quantizeAndEvaluate, type SweepSpec, type SweepResult, type SweepHooks, type SweepInputs } from "./evaluate/sweep.js";
+export * from "./sweep/index.js";
 export { EXPERIMENTS, PAPER_RECIPES, LAPTOP_MODEL, type ExperimentName } from "./evaluate/presets.js";
 export { summarize, compareRecipes, formatStat, type RecipeSummary, type Stat } from "./evaluate/summary.js";
 export { CLAIMS, assessClaims, claimTable, claimTableMarkdown, headline, verdictOf, PRIMARY_MEASURE, type Claim, type ClaimOutcome, type ClaimTableRow, type Arm, type Verdict } from "./evaluate/claims.js";

@@ -56,24 +56,43 @@ function granularityOf(s: Scheme): string {
   return [w ? `w:${w.granularity}${w.groupSize ? w.groupSize : ""}` : null, a ? "a:quantized" : null].filter(Boolean).join(" ") || "float";
 }
 
+/** The `run` id of a recipe × seed in the results tables. */
+export function runName(recipeLabel: string, seed: number): string {
+  return `${recipeLabel}/seed${seed}`;
+}
+
+/** What every cell of a sweep evaluates on: the same held-out windows, task set and calibration batches. */
+export interface SweepInputs {
+  readonly data: Dataset;
+  readonly windows: Parameters<typeof evaluate>[1];
+  readonly calibration: Parameters<typeof evaluate>[1];
+  readonly task?: ReturnType<typeof taskSet>;
+}
+
+/** The evaluation inputs a sweep's cells share, drawn deterministically from `data`. */
+export function sweepInputs(spec: SweepSpec, data: Dataset = builtinDataset()): SweepInputs {
+  return {
+    data,
+    windows: evalBatches(data.heldOut, spec.evaluation.batchSize, spec.model.context, spec.evaluation.batches),
+    task: spec.evaluation.taskProblems > 0 ? taskSet(data.tokenizer, spec.model.context, spec.evaluation.taskProblems) : undefined,
+    calibration: evalBatches(data.train, spec.evaluation.batchSize, spec.model.context, spec.calibrationBatches),
+  };
+}
+
 /**
- * Trains every recipe × seed, tracks outliers while training, then evaluates each model in float
- * and under every scheme on the same held-out windows, with per-layer SQNR. Rows come back in the
- * long formats of the results store's tables.
+ * Trains one recipe × seed of a sweep (one cell), tracking outliers while training, then evaluates
+ * the model in float and under every scheme. The one code path for a sweep's runs, whether
+ * {@link runSweep} loops over them or a queue worker runs a single one.
  */
-export async function runSweep(spec: SweepSpec, hooks: SweepHooks = {}, data: Dataset = builtinDataset()): Promise<SweepResult> {
-  const all: SweepResult = { runs: [], metrics: [], traces: [], quant: [] };
-  const windows = evalBatches(data.heldOut, spec.evaluation.batchSize, spec.model.context, spec.evaluation.batches);
-  const task = spec.evaluation.taskProblems > 0 ? taskSet(data.tokenizer, spec.model.context, spec.evaluation.taskProblems) : undefined;
-  const calibration = evalBatches(data.train, spec.evaluation.batchSize, spec.model.context, spec.calibrationBatches);
-  for (const [recipeLabel, recipe] of Object.entries(spec.recipes)) {
-    for (const seed of spec.seeds) {
-      if (hooks.signal?.aborted) return all;
-      const run = `${recipeLabel}/seed${seed}`;
-      if (hooks.skipRun?.(run)) continue;
-      const startedAt = new Date();
-      const model = Transformer.create(spec.model, seed);
-      const trainer = new Trainer(model, data, { ...recipe, seed });
+export async function runSweepCell(spec: SweepSpec, recipeLabel: string, seed: number, inputs: SweepInputs, hooks: SweepHooks = {}): Promise<SweepResult> {
+  const recipe = spec.recipes[recipeLabel];
+  if (!recipe) throw new Error(`unknown recipe '${recipeLabel}' (the sweep has ${Object.keys(spec.recipes).join(", ")})`);
+  const run = runName(recipeLabel, seed);
+  const startedAt = new Date();
+  const model = Transformer.create(spec.model, seed);
+  try {
+    const trainer = new Trainer(model, inputs.data, { ...recipe, seed });
+    try {
       const mine: SweepResult = { runs: [], metrics: [], traces: [], quant: [] };
       const tracker = new OutlierTracker(run, { every: spec.trackEvery, onRows: hooks.onTrace });
       await tracker.measureNow(trainer);
@@ -89,11 +108,31 @@ export async function runSweep(spec: SweepSpec, hooks: SweepHooks = {}, data: Da
       if (result.steps % spec.trackEvery !== 0 && result.status !== "diverged") await tracker.run(trainer, result.steps);
       mine.traces.push(...tracker.rows, ...extra.flatMap((h) => h.rows));
       mine.runs.push({ run, recipeLabel, seed, config: spec.model, recipe: trainer.recipe, status: result.status, steps: result.steps, divergedAt: result.divergedAt, startedAt, finishedAt: new Date() });
-      if (result.status !== "diverged") mine.quant.push(...(await quantizeAndEvaluate(model, run, recipeLabel, spec.schemes, windows, calibration, task)));
+      if (result.status !== "diverged") mine.quant.push(...(await quantizeAndEvaluate(model, run, recipeLabel, spec.schemes, inputs.windows, inputs.calibration, inputs.task)));
+      return mine;
+    } finally {
+      trainer.dispose();
+    }
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * Trains every recipe × seed, tracks outliers while training, then evaluates each model in float
+ * and under every scheme on the same held-out windows, with per-layer SQNR. Rows come back in the
+ * long formats of the results store's tables.
+ */
+export async function runSweep(spec: SweepSpec, hooks: SweepHooks = {}, data: Dataset = builtinDataset()): Promise<SweepResult> {
+  const all: SweepResult = { runs: [], metrics: [], traces: [], quant: [] };
+  const inputs = sweepInputs(spec, data);
+  for (const recipeLabel of Object.keys(spec.recipes)) {
+    for (const seed of spec.seeds) {
+      if (hooks.signal?.aborted) return all;
+      if (hooks.skipRun?.(runName(recipeLabel, seed))) continue;
+      const mine = await runSweepCell(spec, recipeLabel, seed, inputs, hooks);
       for (const key of ["runs", "metrics", "traces", "quant"] as const) (all[key] as unknown[]).push(...mine[key]);
       await hooks.onRun?.(mine);
-      trainer.dispose();
-      model.dispose();
     }
   }
   return all;

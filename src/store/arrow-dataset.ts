@@ -1,9 +1,11 @@
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { DataType, Dictionary, RecordBatch, Struct, Table, makeData, tableFromIPC, tableToIPC, vectorFromArray, type Data, type Vector } from "apache-arrow";
 import { isTemporary, sweepTemporaries, writeFileAtomic } from "./atomic.js";
 import { checkDecoded, checkIpcFile } from "./ipc-check.js";
-import { contentHash, partName, recordedHash } from "./part-name.js";
+import { contentHash, keyedPartName, partKey, partName, recordedHash } from "./part-name.js";
+
+export { partKey };
 
 const MAGIC = Buffer.from("ARROW1");
 
@@ -11,6 +13,16 @@ const MAGIC = Buffer.from("ARROW1");
 export interface CorruptPart {
   readonly file: string;
   readonly error: string;
+}
+
+export interface AppendOptions {
+  /**
+   * Names the part after this key (letters, digits, `.`, `_`, `-`) instead of a unique name, and
+   * removes any earlier part of the same key once the new one is in place: a retried or duplicated
+   * job that appends under its deterministic id never leaves two copies of its rows counted (if two
+   * writers race, the reader counts exactly one of the key's parts).
+   */
+  readonly key?: string;
 }
 
 export interface ReadOptions {
@@ -69,8 +81,11 @@ export class ArrowDataset {
     return (this.#swept ??= sweepTemporaries(this.dir).catch(() => undefined));
   }
 
-  /** Writes `table` as a new part; returns its path. Empty tables write nothing. */
-  async append(table: Table): Promise<string | null> {
+  /**
+   * Writes `table` as a new part (or, with `key`, as the part of that key, replacing any earlier
+   * one); returns its path. Empty tables write nothing.
+   */
+  async append(table: Table, opts: AppendOptions = {}): Promise<string | null> {
     if (table.numRows === 0) return null;
     await this.#sweep();
     const bytes = tableToIPC(table, "file");
@@ -80,8 +95,13 @@ export class ArrowDataset {
       const e = err as NodeJS.ErrnoException;
       throw Object.assign(new Error(`cannot create ${this.dir}: ${e.message}`, { cause: err }), { code: e.code });
     }
-    const path = join(this.dir, partName(bytes));
+    const path = join(this.dir, opts.key === undefined ? partName(bytes) : keyedPartName(opts.key, bytes));
     await writeFileAtomic(path, bytes);
+    if (opts.key !== undefined) {
+      const key = opts.key;
+      const older = (await this.parts()).filter((f) => f !== path && partKey(f) === key);
+      await Promise.all(older.map((f) => rm(f, { force: true })));
+    }
     return path;
   }
 
@@ -102,11 +122,11 @@ export class ArrowDataset {
    * vets each part as read (e.g. that it holds the expected table) and returns it as it should be
    * concatenated; what it throws counts as a corrupt part, named like any other.
    */
-  async read(opts: ReadOptions & { check?: (part: Table) => Table } = {}): Promise<{ table: Table | null; corrupt: CorruptPart[] }> {
+  async read(opts: ReadOptions & { check?: (part: Table) => Table; keep?: (file: string) => boolean } = {}): Promise<{ table: Table | null; corrupt: CorruptPart[] }> {
     await this.#sweep();
     const tables: Table[] = [];
     const corrupt: CorruptPart[] = [];
-    for (const file of await this.parts()) {
+    for (const file of onePerKey(await this.parts()).filter(opts.keep ?? (() => true))) {
       try {
         const part = await readArrowFile(file);
         try {
@@ -123,6 +143,21 @@ export class ArrowDataset {
     if (tables.length === 0) return { table: null, corrupt };
     return { table: unifyDictionaries(tables[0]!.concat(...tables.slice(1))), corrupt };
   }
+}
+
+/**
+ * The parts with at most one per key: writers racing on one key (a duplicated job) can both leave a
+ * part before either removes the other's; the reader counts the first by name, the same one always.
+ */
+function onePerKey(files: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return files.filter((f) => {
+    const key = partKey(f);
+    if (key === null) return true;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /**

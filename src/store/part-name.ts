@@ -24,3 +24,20 @@ export function partName(bytes: Uint8Array, now = Date.now()): string {
 export function recordedHash(name: string): string | null {
   return HASHED.exec(name)?.[1] ?? null;
 }
+
+/** Part-name prefix of a keyed part: `cell-<key>.sha256-<hex>.arrow`. */
+const KEYED = "cell-";
+const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const KEYED_NAME = /^cell-(.+?)(\.sha256-[0-9a-f]{32})?\.arrow$/;
+
+/** A keyed part's file name: the key (checked) and the content hash. */
+export function keyedPartName(key: string, bytes: Uint8Array): string {
+  if (!KEY_PATTERN.test(key)) throw new Error(`part key '${key}' must be letters, digits, '.', '_' or '-' (starting with a letter or digit)`);
+  return `${KEYED}${key}.sha256-${contentHash(bytes)}.arrow`;
+}
+
+/** The key a part was appended under (`append(t, { key })`), or null for an ordinary part. */
+export function partKey(file: string): string | null {
+  const name = file.slice(file.lastIndexOf("/") + 1);
+  return KEYED_NAME.exec(name)?.[1] ?? null;
+}

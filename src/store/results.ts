@@ -3,7 +3,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { RowOf } from "../tables/define.js";
 import { TABLE_DEFS, TABLES, type CheckpointRow, type MetricRow, type QuantRow, type RunRow, type SensitivityRow, type TableName, type TraceRow } from "../tables/index.js";
-import { ArrowDataset, type CorruptPart, type ReadOptions } from "./arrow-dataset.js";
+import { ArrowDataset, partKey, type CorruptPart, type ReadOptions } from "./arrow-dataset.js";
 import { checkSchema, tableOf } from "./schemas.js";
 
 /** A name that is one plain path segment (no `.`, `..`, separators, or empty): a mistyped table rather than a path. */
@@ -27,6 +27,11 @@ export interface ResultRows {
  * records a hash of its content, checked on every read, so a damaged part is reported rather than
  * read as different values (see part-name.ts). Parts are published by rename, so a store shared
  * between machines needs a filesystem where rename is atomic.
+ *
+ * A sweep cell's rows go in through {@link appendCell}: one part per table keyed by the cell's id,
+ * its `runs` part written last. Reads give exactly one result per cell: a second write of the same
+ * cell replaces the first, and a cell's parts count only once its `runs` part exists, so a writer
+ * killed midway leaves nothing that is read.
  */
 export class ResultsStore {
   readonly #datasets = new Map<TableName, ArrowDataset>();
@@ -99,10 +104,33 @@ export class ResultsStore {
     await this.appendRuns(rows.runs ?? []);
   }
 
-  async #append(name: TableName, records: readonly Record<string, unknown>[]): Promise<void> {
+  /**
+   * Appends one sweep cell's rows under its id (see the class comment): every other table first,
+   * then `runs`, which marks the cell complete.
+   */
+  async appendCell(cellId: string, rows: ResultRows): Promise<void> {
+    if (!rows.runs?.length) throw new Error(`cell ${cellId}: no runs row to append (a cell's runs row marks it complete)`);
+    const r = rows as Required<ResultRows>;
+    // The other tables' parts in parallel (their fsyncs overlap), then runs once they are all durable.
+    await Promise.all([
+      this.#append("metrics", (r.metrics ?? []).map(TABLE_DEFS.metrics.record), cellId),
+      this.#append("traces", (r.traces ?? []).map(TABLE_DEFS.traces.record), cellId),
+      this.#append("quant", (r.quant ?? []).map(TABLE_DEFS.quant.record), cellId),
+      this.#append("checkpoints", (r.checkpoints ?? []).map(TABLE_DEFS.checkpoints.record), cellId),
+      this.#append("sensitivity", (r.sensitivity ?? []).map(TABLE_DEFS.sensitivity.record), cellId),
+    ]);
+    await this.#append("runs", rows.runs.map((x) => TABLE_DEFS.runs.record({ ...x, backend: this.backend })), cellId);
+  }
+
+  /** Ids of the cells whose rows are complete in the store (their `runs` part exists). */
+  async cells(): Promise<Set<string>> {
+    return new Set((await this.dataset("runs").parts()).map(partKey).filter((k): k is string => k !== null));
+  }
+
+  async #append(name: TableName, records: readonly Record<string, unknown>[], key?: string): Promise<void> {
     const table = tableOf(name, records);
     try {
-      await this.dataset(name).append(table);
+      await this.dataset(name).append(table, { key });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       throw Object.assign(new Error(`cannot append ${records.length} rows to table '${name}': ${e.message}`, { cause: err }), { code: e.code });
@@ -127,7 +155,13 @@ export class ResultsStore {
 
   /** Like {@link read}, also listing parts skipped as corrupt (with `onCorrupt: "skip"`). */
   async readWithReport(name: TableName, opts: ReadOptions = {}): Promise<{ table: Table; corrupt: CorruptPart[] }> {
-    const { table, corrupt } = await this.dataset(name).read({ ...opts, check: (part) => checkSchema(part, name) });
+    const complete = await this.cells();
+    // A keyed (cell) part counts only once its cell's runs part exists.
+    const keep = (file: string) => {
+      const key = partKey(file);
+      return key === null || complete.has(key);
+    };
+    const { table, corrupt } = await this.dataset(name).read({ ...opts, check: (part) => checkSchema(part, name), keep });
     return { table: table ?? tableOf(name, []), corrupt };
   }
 }

@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { EXPERIMENTS } from "../../src/evaluate/presets.js";
+import type { SweepSpec } from "../../src/evaluate/sweep.js";
+import type { Recipe } from "../../src/train/recipe.js";
+import { CLI } from "./package.js";
+import { until } from "./wait.js";
+
+/**
+ * The `ci` preset cut down so a cell trains in seconds: 6 steps, two schemes, one evaluation batch.
+ * `recipes` replaces the preset's (each over the `ci` unfriendly recipe's settings).
+ */
+export function tinySpec(seeds: readonly number[], recipes?: Record<string, Partial<Recipe>>): SweepSpec {
+  const ci = EXPERIMENTS.ci;
+  const shrink = (r: Partial<Recipe>): Partial<Recipe> => ({ ...r, steps: 6, warmupSteps: 1, batchSize: 4 });
+  const base = recipes ? Object.fromEntries(Object.entries(recipes).map(([k, r]) => [k, { ...shrink(ci.recipes.unfriendly), ...r }])) : Object.fromEntries(Object.entries(ci.recipes).map(([k, r]) => [k, shrink(r)]));
+  return { ...ci, recipes: base, seeds, schemes: ci.schemes.slice(0, 2), trackEvery: 3, evaluation: { batches: 1, batchSize: 4, taskProblems: 0 }, calibrationBatches: 1 };
+}
+
+/** A `quantscope worker` process, with the lines it has printed. */
+export class WorkerProcess {
+  readonly lines: string[] = [];
+  readonly proc: ChildProcess;
+
+  constructor(readonly name: string, args: readonly string[]) {
+    this.proc = spawn(process.execPath, [CLI, "worker", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    for (const s of [this.proc.stdout!, this.proc.stderr!]) {
+      let buf = "";
+      s.on("data", (d: Buffer) => {
+        buf += d.toString();
+        const parts = buf.split("\n");
+        buf = parts.pop()!;
+        this.lines.push(...parts);
+      });
+    }
+  }
+
+  /** Waits for a line matching `re`, returning it. */
+  async line(re: RegExp, ms: number): Promise<string> {
+    let hit: string | undefined;
+    await until(() => (hit = this.lines.find((l) => re.test(l))) !== undefined || this.proc.exitCode !== null, ms, () => `worker ${this.name} printed no line matching ${re}; its output:\n${this.lines.join("\n")}`);
+    if (hit === undefined) throw new Error(`worker ${this.name} exited (${this.proc.exitCode}) before printing ${re}:\n${this.lines.join("\n")}`);
+    return hit;
+  }
+
+  /** SIGTERM, then waits (bounded) for it to exit; SIGKILL if it will not. */
+  async stop(): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    const exited = new Promise((ok) => this.proc.once("exit", ok));
+    this.proc.kill("SIGTERM");
+    const timer = setTimeout(() => this.proc.kill("SIGKILL"), 20_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

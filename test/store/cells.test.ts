@@ -1,0 +1,58 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, readdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ResultsStore } from "../../src/store/results.js";
+import { partKey } from "../../src/store/arrow-dataset.js";
+import { tableOf } from "../../src/store/schemas.js";
+import { makeRecipe } from "../../src/train/recipe.js";
+import { CONFIGS } from "../../src/model/config.js";
+import { TABLE_DEFS } from "../../src/tables/index.js";
+
+const tmp = () => mkdtemp(join(tmpdir(), "qs-cells-"));
+
+function cellRows(run: string, loss: number) {
+  return {
+    runs: [{ run, recipeLabel: run.split("/")[0]!, seed: 1, config: CONFIGS.micro, recipe: makeRecipe({ precision: "bf16" }), status: "finished" as const, steps: 2, divergedAt: null, startedAt: new Date(Date.UTC(2026, 0, 1)), finishedAt: new Date(Date.UTC(2026, 0, 1, 0, 1)) }],
+    metrics: [1, 2].map((step) => ({ run, step, loss: loss + step, lr: 0.01, gradNorm: 1, tokensPerSec: 100 })),
+  };
+}
+
+test("a cell appended twice (a retried job) is stored once, the second write replacing the first", async () => {
+  const store = new ResultsStore(await tmp(), "cpu");
+  await store.appendCell("h.friendly.s1", cellRows("friendly/seed1", 1));
+  await Promise.all([store.appendCell("h.friendly.s1", cellRows("friendly/seed1", 5)), store.appendCell("h.other.s1", cellRows("other/seed1", 9))]);
+  assert.deepEqual(await readdir(join(store.root, "runs")), ["cell-h.friendly.s1.arrow", "cell-h.other.s1.arrow"]);
+  assert.deepEqual([...(await store.cells())].sort(), ["h.friendly.s1", "h.other.s1"]);
+  const metrics = await store.readRows("metrics");
+  assert.deepEqual(metrics.filter((m) => m.run === "friendly/seed1").map((m) => m.loss), [6, 7]);
+  assert.equal((await store.readRows("runs")).length, 2);
+});
+
+test("a cell whose runs part is missing (its writer died midway) is not read; ordinary parts still are", async () => {
+  const store = new ResultsStore(await tmp(), "cpu");
+  await store.appendCell("h.done.s1", cellRows("done/seed1", 1));
+  // What a writer killed after its metrics part, before its runs part, leaves behind.
+  const partial = cellRows("partial/seed1", 1);
+  await store.dataset("metrics").append(tableOf("metrics", partial.metrics.map(TABLE_DEFS.metrics.record)), { key: "h.partial.s1" });
+  await store.appendMetrics(cellRows("plain/seed1", 3).metrics);
+  assert.deepEqual([...new Set((await store.readRows("metrics")).map((m) => m.run))].sort(), ["done/seed1", "plain/seed1"]);
+  assert.deepEqual([...(await store.cells())], ["h.done.s1"]);
+});
+
+test("rows read back equal the rows written (structs, int64, timestamps, nulls)", async () => {
+  const store = new ResultsStore(await tmp(), "cpu");
+  const rows = cellRows("friendly/seed1", 1);
+  await store.appendCell("h.friendly.s1", rows);
+  assert.deepEqual(await store.readRows("runs"), [{ ...rows.runs[0]!, backend: "cpu" }]);
+  assert.deepEqual(await store.readRows("metrics"), rows.metrics);
+});
+
+test("part keys are checked and read back from part names", async () => {
+  const store = new ResultsStore(await tmp(), "cpu");
+  await assert.rejects(store.dataset("metrics").append(tableOf("metrics", cellRows("r/seed1", 1).metrics.map(TABLE_DEFS.metrics.record)), { key: "../escape" }), /part key '\.\.\/escape' must be letters, digits/);
+  await assert.rejects(store.appendCell("h.x.s1", { metrics: cellRows("x/seed1", 1).metrics }), /cell h\.x\.s1: no runs row/);
+  assert.equal(partKey("/a/runs/cell-abc.def.arrow"), "abc.def");
+  assert.equal(partKey("/a/runs/part-000-1-ab.arrow"), null);
+});
