@@ -1,10 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir } from "node:fs/promises";
+import { mkdtemp, readdir, writeFile } from "node:fs/promises";
+import { tableToIPC } from "apache-arrow";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ResultsStore } from "../../src/store/results.js";
 import { partKey } from "../../src/store/arrow-dataset.js";
+import { keyedPartName } from "../../src/store/part-name.js";
 import { tableOf } from "../../src/store/schemas.js";
 import { makeRecipe } from "../../src/train/recipe.js";
 import { CONFIGS } from "../../src/model/config.js";
@@ -23,7 +25,11 @@ test("a cell appended twice (a retried job) is stored once, the second write rep
   const store = new ResultsStore(await tmp(), "cpu");
   await store.appendCell("h.friendly.s1", cellRows("friendly/seed1", 1));
   await Promise.all([store.appendCell("h.friendly.s1", cellRows("friendly/seed1", 5)), store.appendCell("h.other.s1", cellRows("other/seed1", 9))]);
-  assert.deepEqual(await readdir(join(store.root, "runs")), ["cell-h.friendly.s1.arrow", "cell-h.other.s1.arrow"]);
+  // One part per cell, named after its key and its content hash.
+  const names = (await readdir(join(store.root, "runs"))).sort();
+  assert.equal(names.length, 2, names.join(", "));
+  assert.match(names[0]!, /^cell-h\.friendly\.s1\.sha256-[0-9a-f]{32}\.arrow$/);
+  assert.match(names[1]!, /^cell-h\.other\.s1\.sha256-[0-9a-f]{32}\.arrow$/);
   assert.deepEqual([...(await store.cells())].sort(), ["h.friendly.s1", "h.other.s1"]);
   const metrics = await store.readRows("metrics");
   assert.deepEqual(metrics.filter((m) => m.run === "friendly/seed1").map((m) => m.loss), [6, 7]);
@@ -54,5 +60,17 @@ test("part keys are checked and read back from part names", async () => {
   await assert.rejects(store.dataset("metrics").append(tableOf("metrics", cellRows("r/seed1", 1).metrics.map(TABLE_DEFS.metrics.record)), { key: "../escape" }), /part key '\.\.\/escape' must be letters, digits/);
   await assert.rejects(store.appendCell("h.x.s1", { metrics: cellRows("x/seed1", 1).metrics }), /cell h\.x\.s1: no runs row/);
   assert.equal(partKey("/a/runs/cell-abc.def.arrow"), "abc.def");
+  assert.equal(partKey(`/a/runs/cell-abc.def.sha256-${"0".repeat(32)}.arrow`), "abc.def");
   assert.equal(partKey("/a/runs/part-000-1-ab.arrow"), null);
+});
+
+test("two writers racing on one cell can both leave a part: the reader counts exactly one of them", async () => {
+  const store = new ResultsStore(await tmp(), "cpu");
+  await store.appendCell("h.race.s1", cellRows("race/seed1", 1));
+  // The other writer's metrics part, as it stands before either writer removed the other's.
+  const bytes = tableToIPC(tableOf("metrics", cellRows("race/seed1", 5).metrics.map(TABLE_DEFS.metrics.record)), "file");
+  await writeFile(join(store.root, "metrics", keyedPartName("h.race.s1", bytes)), bytes);
+  assert.equal((await readdir(join(store.root, "metrics"))).length, 2);
+  const losses = (await store.readRows("metrics")).map((m) => m.loss);
+  assert.equal(losses.length, 2, `one cell's two metrics rows, not four: ${losses.join(", ")}`);
 });
