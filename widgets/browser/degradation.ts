@@ -17,6 +17,8 @@ export interface CurveSeries {
   y: number[];
   value: number[];
   degradation: number[];
+  /** The table row behind each point. */
+  rows: number[];
 }
 
 function seriesColumns(model: ModelLike): string[] {
@@ -55,14 +57,40 @@ export function curveSeries(t: Table, model: ModelLike): { series: CurveSeries[]
       y: rows.map((i) => (yName === "value" ? value[i] : degr[i])),
       value: rows.map((i) => value[i]),
       degradation: rows.map((i) => degr[i]),
+      rows,
     });
   }
   return { series, categorical, metric };
 }
 
+/** Row `i` as plain JSON values (int64 as numbers), for the kernel's click handler. */
+function rowJSON(t: Table, i: number): Record<string, string | number | boolean | null> {
+  const row: Record<string, string | number | boolean | null> = {};
+  for (const name of columnNames(t)) {
+    const v: unknown = t.getChild(name)?.get(i);
+    row[name] = typeof v === "bigint" ? Number(v) : v === undefined ? null : (v as string | number | boolean | null);
+  }
+  return row;
+}
+
 export function renderDegradationCurve(model: ModelLike, host: HTMLElement): Mounted {
   injectStyle();
   let table: Table | null = null;
+  let drawn: CurveSeries[] = [];
+  let clicksBound = false;
+  // A click on a point goes to the kernel as {event: "click", point}: DegradationCurve.onClick there.
+  const bindClicks = () => {
+    const gd = plot as HTMLElement & { on?: (ev: string, fn: (e: { points?: { curveNumber: number; pointIndex: number; x: unknown; y: unknown }[] }) => void) => void };
+    if (clicksBound || typeof gd.on !== "function") return;
+    clicksBound = true;
+    gd.on("plotly_click", (e) => {
+      const p = e.points?.[0];
+      const s = p ? drawn[p.curveNumber] : undefined;
+      if (!p || !s || !table) return;
+      const row = s.rows[p.pointIndex];
+      model.send({ event: "click", point: { series: s.name, x: p.x, y: p.y, row: row === undefined ? null : rowJSON(table, row) } });
+    });
+  };
   const plot = el("div", { class: "qs-plot" });
   const root = el("div", { class: "qs-widget qs-degradation-curve" });
   const redraw = () => {
@@ -71,6 +99,7 @@ export function renderDegradationCurve(model: ModelLike, host: HTMLElement): Mou
       return;
     }
     const { series, categorical, metric } = curveSeries(table, model);
+    drawn = series;
     const xName = String(model.get("x") || DEFAULT_CURVE_X);
     const yName = String(model.get("y") || "degradation_pct");
     const yTitle = yName === "value" ? `${metric || "metric"} (value)` : `degradation of ${metric || "metric"} (%)`;
@@ -99,6 +128,7 @@ export function renderDegradationCurve(model: ModelLike, host: HTMLElement): Mou
       hovermode: "closest",
       legend: { orientation: "v" },
     });
+    bindClicks();
   };
   const metricOpts = () => (table && columnNames(table).includes("metric") ? unique(strs(table, "metric")) : []);
   const xOpts = () => (table ? columnNames(table).filter((c) => !NON_X.has(c)) : []);
