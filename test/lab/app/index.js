@@ -41,7 +41,10 @@ export async function main() {
     import('@jupyterlab/ui-components-extension'),
     import('@jupyter-widgets/jupyterlab-manager')
   ]);
-  const register = core.flatMap(pluginsOf);
+  // Plugins that need extensions this app leaves out (language servers, consoles, the file editor),
+  // dropped as JupyterLab's examples/app drops the language-server ones.
+  const needsAbsent = /:language-server$|^@jupyterlab\/tooltip-extension:(consoles|files)$/;
+  const register = core.flatMap(pluginsOf).filter(p => !needsAbsent.test(p.id));
   const loaded = await Promise.allSettled(
     federated.filter(d => d.extension).map(d => createModule(d.name, d.extension))
   );

@@ -11,6 +11,10 @@ BUILD, STATE = sys.argv.pop(1), sys.argv.pop(1)
 os.environ["JUPYTER_NO_CONFIG"] = "1"
 
 
+def _jupyter_server_extension_points():
+    return [{"module": __name__, "app": QuantscopeTestLab}]
+
+
 class QuantscopeTestLab(LabServerApp):
     extension_url = "/lab"
     default_url = "/lab"

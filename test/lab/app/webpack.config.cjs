@@ -25,9 +25,13 @@ function installedVersion(pkg) {
   }
 }
 
+// The registry lacks some 4.5 patch releases (e.g. @jupyterlab/tooltip 4.5.10), so a core range
+// the installed copy does not satisfy is narrowed to that copy's own patch range.
+const semver = require('semver');
 const shared = {};
-for (const [pkg, requiredVersion] of Object.entries(core.resolutions)) {
-  if (installedVersion(pkg)) shared[pkg] = { requiredVersion };
+for (const [pkg, range] of Object.entries(core.resolutions)) {
+  const v = installedVersion(pkg);
+  if (v) shared[pkg] = { requiredVersion: semver.satisfies(v, range, { includePrerelease: true }) ? range : `~${v}` };
 }
 for (const pkg of [...extensions, ...app.jupyterlab.extraSingletonPackages]) {
   const v = installedVersion(pkg);
