@@ -277,8 +277,10 @@ test("notebook 01: Run All renders its widgets as plotly; clicking a scheme on t
   const expected = cells.reduce((n, c) => n + c.outputs.filter((o) => o.includes("application/vnd.jupyter.widget-view+json")).length, 0);
   assertRendered(await widgetOutputs(), expected);
 
-  // The degradation curve (x = scheme) and the linked per-layer SQNR chart below it.
-  const curves = page.locator(".qs-degradation-curve");
+  // The degradation curve (x = scheme) and the linked per-layer SQNR chart below it (in this
+  // notebook's panel: widgets.ipynb is still open in another tab).
+  const panelId: string = await page.evaluate(() => (window as any).qsPanel.id);
+  const curves = page.locator(`[id="${panelId}"] .qs-degradation-curve`);
   assert.equal(await curves.count(), 2);
   const layersTitle = () => curves.nth(1).locator(".gtitle").textContent();
   const before = await layersTitle();
@@ -289,17 +291,21 @@ test("notebook 01: Run All renders its widgets as plotly; clicking a scheme on t
   const target = points.nth(n - 1);
   await target.scrollIntoViewIfNeeded();
   const box = (await target.boundingBox())!;
-  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  // Hover first and wait for plotly to pick the point, then click: plotly reports the hovered point.
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.waitForFunction(() => ((window as any).qsPanel.node.querySelector(".qs-degradation-curve .js-plotly-plot")?._hoverdata?.length ?? 0) > 0, null, { timeout: 30_000 });
+  await page.mouse.down();
+  await page.mouse.up();
   const click = await page.waitForFunction(() => (window as any).qsMsgs.find((m: any) => m.direction === "send" && m.type === "comm_msg" && m.data?.method === "custom" && m.data.content?.event === "click")?.data.content.point, null, { timeout: 30_000 });
   const point = (await click.jsonValue()) as { x: string; row: { scheme_id: string; metric: string } };
   assert.equal(point.row.metric, "loss");
   const id = point.row.scheme_id;
   // The kernel's handler sent the linked chart new data and title; the browser redrew it.
   await page.waitForFunction((sid) => (window as any).qsMsgs.some((m: any) => m.direction === "recv" && m.type === "comm_msg" && m.data?.method === "update" && m.data.state?.title === `per-layer SQNR of ${sid}`), id, { timeout: 30_000 });
-  await page.waitForFunction((sid) => document.querySelectorAll(".qs-degradation-curve")[1]?.querySelector(".gtitle")?.textContent === `per-layer SQNR of ${sid}`, id, { timeout: 30_000 });
+  await page.waitForFunction((sid) => (window as any).qsPanel.node.querySelectorAll(".qs-degradation-curve")[1]?.querySelector(".gtitle")?.textContent === `per-layer SQNR of ${sid}`, id, { timeout: 30_000 });
   assert.notEqual(before, await layersTitle());
   const layerXs = await page.evaluate(() => {
-    const gd = document.querySelectorAll(".qs-degradation-curve")[1]!.querySelector(".js-plotly-plot") as any;
+    const gd = (window as any).qsPanel.node.querySelectorAll(".qs-degradation-curve")[1].querySelector(".js-plotly-plot");
     return gd.data.flatMap((tr: any) => tr.x);
   });
   assert.ok(layerXs.length > 0 && layerXs.every((x: unknown) => typeof x === "number"), JSON.stringify(layerXs));

@@ -143,10 +143,12 @@ export function renderDegradationCurve(model: ModelLike, host: HTMLElement): Mou
 
   const load = () => {
     table = decodeTable(model.get("data"));
-    if (!model.get("metric") && table && columnNames(table).includes("metric")) {
-      // Show the first metric without marking the model dirty.
-      const first = strs(table, "metric")[0];
-      if (first) model.set("metric", first);
+    if (table && columnNames(table).includes("metric")) {
+      // Show the first metric when none is picked or new data lacks the picked one (e.g. a linked
+      // view switched to a weight-only scheme), without marking the model dirty.
+      const metrics = strs(table, "metric");
+      const first = metrics[0];
+      if (first && !metrics.includes(String(model.get("metric") || ""))) model.set("metric", first);
     }
     sels.forEach((s) => s.refresh());
     redraw();
