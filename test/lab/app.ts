@@ -47,8 +47,7 @@ export async function startLab(build: string, jupyterPath: string): Promise<Jupy
   const state = mkdtempSync(join(tmpdir(), "qs-lab-state-"));
   // Every cell in the DOM (JupyterLab's default windowing only lays out cells near the viewport),
   // so the test can find each widget without scrolling.
-  // No "get notified about Jupyter news?" toast over the screenshots.
-  const settings = { "notebook-extension/tracker": { windowingMode: "none" }, "apputils-extension/notification": { fetchNews: "false" } };
+  const settings = { "notebook-extension/tracker": { windowingMode: "none" } };
   for (const [id, value] of Object.entries(settings)) {
     const [pkg, plugin] = id.split("/");
     mkdirSync(join(state, "user_settings", "@jupyterlab", pkg!), { recursive: true });

@@ -103,6 +103,8 @@ after(async () => {
 
 async function shot(name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
+  // Hide toasts (JupyterLab asks "get notified about official Jupyter news?"), which would cover the widgets.
+  await page.addStyleTag({ content: ".jp-toastContainer { display: none !important; }" });
   await page.screenshot({ path: join(ARTIFACTS, name) });
 }
 
@@ -250,6 +252,11 @@ test("widgets.ipynb: Run All renders every widget as plotly (no fallback), a Tra
   assertRendered(ws, expected);
   for (const kind of ["qs-degradation-curve", "qs-table-view", "qs-outlier-trace", "qs-training-monitor"]) assert.ok(ws.views.some((w) => w.kind === kind), `${kind} in ${JSON.stringify(ws)}`);
   await shot("jupyterlab-widgets-ipynb.png");
+  // For the README (docs/widgets.png): the notebook's top, cells importing from "quantscope" and the curve.
+  await page.evaluate(() => (window as any).qsLab.app.commands.execute("application:toggle-left-area"));
+  await page.locator(`[id="${await page.evaluate(() => (window as any).qsPanel.id)}"] .qs-degradation-curve`).first().scrollIntoViewIfNeeded();
+  await shot("jupyterlab-readme.png");
+  await page.evaluate(() => (window as any).qsLab.app.commands.execute("application:toggle-left-area"));
 
   // A metric picked in the browser's dropdown reaches the kernel-side model, which echoes it.
   const sel = (await page.$$(".qs-degradation-curve select.qs-select-metric"))[0]!;
