@@ -253,10 +253,15 @@ test("widgets.ipynb: Run All renders every widget as plotly (no fallback), a Tra
   for (const kind of ["qs-degradation-curve", "qs-table-view", "qs-outlier-trace", "qs-training-monitor"]) assert.ok(ws.views.some((w) => w.kind === kind), `${kind} in ${JSON.stringify(ws)}`);
   await shot("jupyterlab-widgets-ipynb.png");
   // For the README (docs/widgets.png): the notebook's top, cells importing from "quantscope" and the curve.
-  await page.evaluate(() => (window as any).qsLab.app.commands.execute("application:toggle-left-area"));
-  await page.locator(`[id="${await page.evaluate(() => (window as any).qsPanel.id)}"] .qs-degradation-curve`).first().scrollIntoViewIfNeeded();
+  await page.setViewportSize({ width: 1400, height: 1400 });
+  await page.evaluate(async () => {
+    const w = window as any;
+    await w.qsLab.app.commands.execute("application:toggle-left-area");
+    w.qsPanel.node.querySelector(".jp-CodeCell")?.scrollIntoView({ block: "start" });
+  });
   await shot("jupyterlab-readme.png");
   await page.evaluate(() => (window as any).qsLab.app.commands.execute("application:toggle-left-area"));
+  await page.setViewportSize({ width: 1400, height: 1000 });
 
   // A metric picked in the browser's dropdown reaches the kernel-side model, which echoes it.
   const sel = (await page.$$(".qs-degradation-curve select.qs-select-metric"))[0]!;
