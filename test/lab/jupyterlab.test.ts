@@ -22,13 +22,14 @@ const ARTIFACTS = join(ROOT, "test-artifacts");
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 const EXTENSION = join(ROOT, "widgets", "dist", "labextension", "package.json");
 
-const missing = !haveChromium() ? "no chromium" : labServerMissing() ?? (!existsSync(EXTENSION) ? "the labextension is not built (npm run build)" : null);
+const serverMissing = labServerMissing() ?? (!existsSync(EXTENSION) ? "the labextension is not built (npm run build)" : null);
+const missing = !haveChromium() ? "no chromium" : serverMissing;
 
 /** Skip locally when a tool is missing; under CI that is a failure. */
-function skipOrFail(t: { skip(msg: string): void }): boolean {
-  if (!missing) return false;
-  if (process.env.CI) assert.fail(missing);
-  t.skip(missing);
+function skipOrFail(t: { skip(msg: string): void }, why: string | null = missing): boolean {
+  if (!why) return false;
+  if (process.env.CI) assert.fail(why);
+  t.skip(why);
   return true;
 }
 
@@ -44,7 +45,7 @@ function federatedExtensions(labextensions: string): { name: string; version: st
 }
 
 test("kernel install puts the labextension beside the kernelspec, where jupyterlab_server lists it; uninstall removes both", async (t) => {
-  if (skipOrFail(t)) return;
+  if (skipOrFail(t, serverMissing)) return;
   const prefix = mkdtempSync(join(tmpdir(), "qs-lab-install-"));
   try {
     const out = cli("kernel", "install", "--prefix", prefix);
