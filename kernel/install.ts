@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { PACKAGE_JSON, packageRoot } from "../src/package-root.js";
 
 export type InstallTarget = { kind: "user" } | { kind: "prefix"; prefix: string } | { kind: "sys-prefix" };
@@ -70,4 +70,71 @@ export function installKernelSpec(target: InstallTarget, name = "quantscope", op
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "kernel.json"), JSON.stringify(kernelSpec(opts), null, 2) + "\n");
   return dir;
+}
+
+/** The prebuilt JupyterLab extension's name: its folder under `labextensions/`, and the widget module it registers. */
+export const LABEXTENSION_NAME = "quantscope-widgets";
+
+/** Where JupyterLab looks for prebuilt extensions for an install target: beside `kernels/`, in the same `share/jupyter`. */
+export function labextensionsDir(target: InstallTarget): string {
+  return join(dirname(kernelsDir(target)), "labextensions");
+}
+
+/** The built extension inside this package (`npm run build` writes it). */
+export function builtLabextension(): string {
+  return join(packageRoot(), "widgets", "dist", "labextension");
+}
+
+/**
+ * Copies the prebuilt extension to `labextensions/quantscope-widgets/` for the target, so JupyterLab 4
+ * renders the widgets with no Python package. Copied to a sibling folder first and renamed into
+ * place, so JupyterLab never lists a half-copied extension. Returns the folder.
+ */
+export function installLabextension(target: InstallTarget): string {
+  const source = builtLabextension();
+  if (!existsSync(join(source, "package.json"))) throw new Error(`the JupyterLab extension is not built (${source} has no package.json); run \`npm run build\``);
+  const dir = join(labextensionsDir(target), LABEXTENSION_NAME);
+  const staging = `${dir}.tmp-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  cpSync(source, staging, { recursive: true });
+  // What `jupyter labextension list` prints after the name, and how to remove it.
+  writeFileSync(join(staging, "install.json"), JSON.stringify({
+    packageManager: "npm",
+    packageName: PACKAGE_JSON.name,
+    uninstallInstructions: "quantscope kernel uninstall (with the --user / --prefix / --sys-prefix used to install)",
+  }, null, 2) + "\n");
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(staging, dir);
+  return dir;
+}
+
+/**
+ * Removes the kernelspec `name` and, once no other kernelspec in that folder runs this package's
+ * kernel, the JupyterLab extension beside it. Returns the folders removed.
+ */
+export function uninstall(target: InstallTarget, name = "quantscope"): string[] {
+  const removed: string[] = [];
+  const spec = join(kernelsDir(target), name);
+  if (existsSync(spec)) {
+    rmSync(spec, { recursive: true, force: true });
+    removed.push(spec);
+  }
+  const ext = join(labextensionsDir(target), LABEXTENSION_NAME);
+  if (existsSync(ext) && !otherQuantscopeKernels(kernelsDir(target))) {
+    rmSync(ext, { recursive: true, force: true });
+    removed.push(ext);
+  }
+  return removed;
+}
+
+function otherQuantscopeKernels(kernels: string): boolean {
+  if (!existsSync(kernels)) return false;
+  return readdirSync(kernels).some((k) => {
+    try {
+      const spec = JSON.parse(readFileSync(join(kernels, k, "kernel.json"), "utf8")) as { argv?: string[] };
+      return spec.argv?.[1] === join(packageRoot(), PACKAGE_JSON.bin.quantscope);
+    } catch {
+      return false;
+    }
+  });
 }

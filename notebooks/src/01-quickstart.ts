@@ -51,7 +51,27 @@ const quantRows = await quantizeAndEvaluate(model, "quickstart", "quickstart", s
 const store = new ResultsStore("quickstart-results", backend.name);
 await store.append({ runs: [], metrics: [], traces: tracker.rows, quant: quantRows });
 const quantTable = await store.read("quant");
-degradationCurve(toArrow(where(quantTable, { metric: "loss" })), { x: "scheme", series: "recipe_label", metric: "loss", xScale: "category", title: "held-out loss degradation (%)" });
+const curve = degradationCurve(toArrow(where(quantTable, { metric: "loss" })), { x: "scheme", series: "recipe_label", metric: "loss", xScale: "category", title: "held-out loss degradation (%)" });
+curve
+
+// %% [markdown]
+// ## Click a scheme to see its layers
+// Clicking a point of the curve above sends it to this kernel (`curve.onClick`); the handler shows
+// that scheme's per-layer SQNR (signal-to-quantization-noise ratio, dB; higher is better) below,
+// for the activations (`sqnr_x_db`) or the weights (`sqnr_w_db`): the layers whose outliers break a
+// scheme stand out as dips.
+
+// %%
+// Both SQNR metrics of one scheme (weight-only schemes have no activation SQNR); `metric` picks one.
+const sqnrOf = (schemeId: string) => toArrow(where(quantTable, { scheme_id: schemeId, metric: "sqnr_x_db" }).concat(where(quantTable, { scheme_id: schemeId, metric: "sqnr_w_db" })));
+const first = where(quantTable, { metric: "loss" }).get("scheme_id", 0) as string;
+const layers = degradationCurve(sqnrOf(first), { x: "layer", y: "value", series: "site", title: `per-layer SQNR of ${first} (click a scheme above)` });
+curve.onClick((point) => {
+  const id = String(point.row?.scheme_id);
+  layers.setTable(sqnrOf(id));
+  layers.set({ title: `per-layer SQNR of ${id}` });
+});
+layers
 
 // %%
 show(where(quantTable, { metric: "loss" }))

@@ -8,7 +8,7 @@
 export {
   DegradationCurve, OutlierTrace, TrainingMonitor, TableView,
   degradationCurve, outlierTrace, trainingMonitor, tableView,
-  type DegradationCurveState, type OutlierTraceState, type TrainingMonitorState, type TableViewState, type MonitorUpdate, type StepInfoLike,
+  type CurvePoint, type DegradationCurveState, type OutlierTraceState, type TrainingMonitorState, type TableViewState, type MonitorUpdate, type StepInfoLike,
 } from "./widgets.js";
 export type { DegradationCurveOptions, OutlierTraceOptions, TrainingMonitorOptions, TableViewOptions, MonitorPoint } from "./state.js";
 export { heatmapTable, toIPC, traceTable, type TraceRowLike } from "./data.js";

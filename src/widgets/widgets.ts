@@ -46,6 +46,15 @@ export interface DegradationCurveState extends State {
   title: string;
 }
 
+/** A point clicked in the browser: its line (series label), x and y as drawn, and the data row behind it. */
+export interface CurvePoint {
+  readonly series: string;
+  readonly x: number | string;
+  readonly y: number;
+  /** The table row the point was drawn from (int64 values as numbers), or null if the browser had none. */
+  readonly row: Readonly<Record<string, string | number | boolean | null>> | null;
+}
+
 /**
  * Degradation % (or the raw metric) against scheme / bit width / a recipe column, one line per
  * series. The metric, y quantity, x column and axis scales can be changed in the browser; the
@@ -76,6 +85,23 @@ export class DegradationCurve extends QuantscopeWidget<DegradationCurveState> {
 
   set metric(metric: string) {
     this.set({ metric } as Partial<DegradationCurveState>);
+  }
+
+  /**
+   * Calls `fn` each time a point is clicked in a front end, like plotly FigureWidget's `on_click`,
+   * e.g. to show the clicked scheme's per-layer SQNR in another widget. Returns an unsubscribe
+   * function. An exception in `fn` is printed, never thrown into the kernel's message loop.
+   */
+  onClick(fn: (point: CurvePoint) => void): () => void {
+    return this.onCustom((content) => {
+      const c = content as { event?: unknown; point?: CurvePoint } | null;
+      if (c?.event !== "click" || !c.point) return;
+      try {
+        fn(c.point);
+      } catch (err) {
+        console.error(`DegradationCurve.onClick handler failed: ${(err as Error)?.stack ?? err}`);
+      }
+    });
   }
 
   protected override fallbackHTML(): string {

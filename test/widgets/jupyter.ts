@@ -20,14 +20,19 @@ async function freePort(): Promise<number> {
 
 export interface JupyterServer {
   url: string;
+  /** The server's root folder (notebooks to open go here). */
+  workDir: string;
   /** Kernelspecs found here (…/kernels/<name>/kernel.json) are visible to the server. */
   dataDir: string;
   output: () => string;
   stop(): Promise<void>;
 }
 
-/** Start jupyter-server with no token, no XSRF, any origin (test only), `extraPath` on JUPYTER_PATH. */
-export async function startJupyterServer(extraPath: string[] = []): Promise<JupyterServer> {
+/**
+ * Start jupyter-server with no token, no XSRF, any origin (test only), `extraPath` on JUPYTER_PATH.
+ * `app` replaces `-m jupyter_server` (e.g. a LabServerApp script and its arguments).
+ */
+export async function startJupyterServer(extraPath: string[] = [], app: string[] = ["-m", "jupyter_server"]): Promise<JupyterServer> {
   const root = mkdtempSync(join(tmpdir(), "qs-jupyter-"));
   const dataDir = join(root, "data");
   for (const d of ["data", "config", "runtime", "work"]) mkdirSync(join(root, d), { recursive: true });
@@ -42,7 +47,7 @@ export async function startJupyterServer(extraPath: string[] = []): Promise<Jupy
   };
   let out = "";
   const child: ChildProcess = spawn(SYSTEM_PYTHON, [
-    "-Xfrozen_modules=off", "-m", "jupyter_server",
+    "-Xfrozen_modules=off", ...app,
     "--no-browser", `--ServerApp.port=${port}`, "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1",
     "--ServerApp.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
     "--ServerApp.allow_origin=*", ...(process.getuid?.() === 0 ? ["--allow-root"] : []), `--ServerApp.root_dir=${join(root, "work")}`,
@@ -68,6 +73,7 @@ export async function startJupyterServer(extraPath: string[] = []): Promise<Jupy
   }
   return {
     url,
+    workDir: join(root, "work"),
     dataDir,
     output: () => out,
     async stop() {

@@ -15,6 +15,8 @@ export interface ModelLike {
   get(key: string): any;
   set(key: string, value: unknown): unknown;
   save_changes(): void;
+  /** A `custom` message to the kernel-side widget (front-end events such as clicks). */
+  send(content: unknown): void;
   on(event: string, cb: (...args: any[]) => void, ctx?: unknown): void;
   off(event?: string | null, cb?: ((...args: any[]) => void) | null, ctx?: unknown): void;
 }

@@ -21,6 +21,8 @@ export interface CurveSeries {
   err: number[];
   /** Rows (seeds) averaged into each point. */
   n: number[];
+  /** The first table row behind each point (the click-back reports it; a point may average several seeds' rows). */
+  rows: number[];
 }
 
 const meanOf = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
@@ -74,14 +76,40 @@ export function curveSeries(t: Table, model: ModelLike): { series: CurveSeries[]
       degradation: points.map((p) => meanOf(p.map((i) => degr[i]))),
       err: ys.map(stdOf),
       n: points.map((p) => p.length),
+      rows: points.map((p) => p[0]!),
     });
   }
   return { series, categorical, metric };
 }
 
+/** Row `i` as plain JSON values (int64 as numbers), for the kernel's click handler. */
+function rowJSON(t: Table, i: number): Record<string, string | number | boolean | null> {
+  const row: Record<string, string | number | boolean | null> = {};
+  for (const name of columnNames(t)) {
+    const v: unknown = t.getChild(name)?.get(i);
+    row[name] = typeof v === "bigint" ? Number(v) : v === undefined ? null : (v as string | number | boolean | null);
+  }
+  return row;
+}
+
 export function renderDegradationCurve(model: ModelLike, host: HTMLElement): Mounted {
   injectStyle();
   let table: Table | null = null;
+  let drawn: CurveSeries[] = [];
+  let clicksBound = false;
+  // A click on a point goes to the kernel as {event: "click", point}: DegradationCurve.onClick there.
+  const bindClicks = () => {
+    const gd = plot as HTMLElement & { on?: (ev: string, fn: (e: { points?: { curveNumber: number; pointIndex: number; x: unknown; y: unknown }[] }) => void) => void };
+    if (clicksBound || typeof gd.on !== "function") return;
+    clicksBound = true;
+    gd.on("plotly_click", (e) => {
+      const p = e.points?.[0];
+      const s = p ? drawn[p.curveNumber] : undefined;
+      if (!p || !s || !table) return;
+      const row = s.rows[p.pointIndex];
+      model.send({ event: "click", point: { series: s.name, x: p.x, y: p.y, row: row === undefined ? null : rowJSON(table, row) } });
+    });
+  };
   const plot = el("div", { class: "qs-plot" });
   const root = el("div", { class: "qs-widget qs-degradation-curve" });
   const redraw = () => {
@@ -90,6 +118,7 @@ export function renderDegradationCurve(model: ModelLike, host: HTMLElement): Mou
       return;
     }
     const { series, categorical, metric } = curveSeries(table, model);
+    drawn = series;
     const xName = String(model.get("x") || DEFAULT_CURVE_X);
     const yName = String(model.get("y") || "degradation_pct");
     const m = escapeHtml(metric || "metric");
@@ -121,6 +150,7 @@ export function renderDegradationCurve(model: ModelLike, host: HTMLElement): Mou
       hovermode: "closest",
       legend: { orientation: "v" },
     });
+    bindClicks();
   };
   const metricOpts = () => (table && columnNames(table).includes("metric") ? unique(strs(table, "metric")) : []);
   const xOpts = () => (table ? columnNames(table).filter((c) => !NON_X.has(c)) : []);
@@ -135,10 +165,12 @@ export function renderDegradationCurve(model: ModelLike, host: HTMLElement): Mou
 
   const load = () => {
     table = decodeTable(model.get("data"));
-    if (!model.get("metric") && table && columnNames(table).includes("metric")) {
-      // Show the first metric without marking the model dirty.
-      const first = strs(table, "metric")[0];
-      if (first) model.set("metric", first);
+    if (table && columnNames(table).includes("metric")) {
+      // Show the first metric when none is picked or new data lacks the picked one (e.g. a linked
+      // view switched to a weight-only scheme), without marking the model dirty.
+      const metrics = strs(table, "metric");
+      const first = metrics[0];
+      if (first && !metrics.includes(String(model.get("metric") || ""))) model.set("metric", first);
     }
     sels.forEach((s) => s.refresh());
     redraw();
