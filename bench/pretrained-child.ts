@@ -1,11 +1,11 @@
-// One measurement process for bench/pretrained.ts: load the checkpoint on wasm, time the forward, and
+// One measurement process for bench/pretrained.ts: load the checkpoint on a backend, time the forward, and
 // report tokens/s and this process's peak RSS as one JSON line.
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.js";
 import { loadPretrained } from "../src/pretrained/load.js";
 
-const { dir, tokens, reps } = JSON.parse(process.argv[2]!) as { dir: string; tokens: number; reps: number };
-await selectBackend({ backend: "wasm" });
+const { dir, tokens, reps, backend } = JSON.parse(process.argv[2]!) as { dir: string; tokens: number; reps: number; backend: "wasm" | "native" };
+await selectBackend({ backend });
 const t0 = performance.now();
 const { model } = await loadPretrained(dir, { tokenizer: false });
 const loadS = (performance.now() - t0) / 1000;

@@ -7,6 +7,7 @@ import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadNative } from "../src/backend/native/addon.js";
 import { Rng } from "../src/data/rng.js";
 import { safetensorsBytes, type TensorToWrite } from "../src/pretrained/safetensors.js";
 import type { BenchRow } from "./types.js";
@@ -65,17 +66,20 @@ export async function benchPretrained(opts: PretrainedBenchOptions = {}): Promis
     const label = `${(params / 1e6).toFixed(0)}M GPT-2 forward, ${tokens} tokens`;
     const rows: BenchRow[] = [];
     const torch = runChild(process.env.QUANTSCOPE_PYTHON ?? "python3", [fileURLToPath(new URL("../../bench/torch_forward.py", import.meta.url)), JSON.stringify({ dir, tokens, reps, threads: opts.torchThreads ?? 2 })]);
-    const ours = runChild(process.execPath, [fileURLToPath(new URL("./pretrained-child.js", import.meta.url)), JSON.stringify({ dir, tokens, reps })]);
     const base = "error" in torch ? null : torch;
     if (base) {
       rows.push({ bench: "pretrained", case: `${label} pytorch-cpu (${base.note}) tokens/s`, value: base.tokens_per_s, unit: "tokens/s", baseline_ratio: 1 });
       rows.push({ bench: "pretrained", case: `${label} pytorch-cpu peak RSS`, value: base.peak_rss_mb, unit: "MiB", baseline_ratio: 1 });
     } else if ("error" in torch) console.warn(`PyTorch peer skipped: ${torch.error}`);
-    if ("error" in ours) throw new Error(`quantscope forward failed: ${ours.error}`);
-    rows.push({ bench: "pretrained", case: `${label} wasm tokens/s`, value: ours.tokens_per_s, unit: "tokens/s", baseline_ratio: base ? ours.tokens_per_s / base.tokens_per_s : null });
-    rows.push({ bench: "pretrained", case: `${label} wasm peak RSS`, value: ours.peak_rss_mb, unit: "MiB", baseline_ratio: base ? ours.peak_rss_mb / base.peak_rss_mb : null });
-    rows.push({ bench: "pretrained", case: `${label} wasm peak RSS after loading, before any forward`, value: ours.load_rss_mb!, unit: "MiB", baseline_ratio: null });
-    rows.push({ bench: "pretrained", case: `${label} wasm load`, value: ours.load_s, unit: "s", baseline_ratio: base ? ours.load_s / base.load_s : null });
+    // The native path only where its addon was built; wasm always.
+    for (const backend of loadNative().ok ? (["native", "wasm"] as const) : (["wasm"] as const)) {
+      const ours = runChild(process.execPath, [fileURLToPath(new URL("./pretrained-child.js", import.meta.url)), JSON.stringify({ dir, tokens, reps, backend })]);
+      if ("error" in ours) throw new Error(`quantscope forward on ${backend} failed: ${ours.error}`);
+      rows.push({ bench: "pretrained", case: `${label} ${backend} tokens/s`, value: ours.tokens_per_s, unit: "tokens/s", baseline_ratio: base ? ours.tokens_per_s / base.tokens_per_s : null });
+      rows.push({ bench: "pretrained", case: `${label} ${backend} peak RSS`, value: ours.peak_rss_mb, unit: "MiB", baseline_ratio: base ? ours.peak_rss_mb / base.peak_rss_mb : null });
+      rows.push({ bench: "pretrained", case: `${label} ${backend} peak RSS after loading, before any forward`, value: ours.load_rss_mb!, unit: "MiB", baseline_ratio: null });
+      rows.push({ bench: "pretrained", case: `${label} ${backend} load`, value: ours.load_s, unit: "s", baseline_ratio: base ? ours.load_s / base.load_s : null });
+    }
     rows.push({ bench: "pretrained", case: `${label} float32 weights`, value: (params * 4) / 2 ** 20, unit: "MiB", baseline_ratio: null });
     return rows;
   } finally {
