@@ -27,6 +27,8 @@ export { roundBf16, roundFp16, roundTo, PRECISIONS, type Precision } from "./ops
 
 export { DEFAULT_RECIPE, makeRecipe, type Recipe } from "./train/recipe.js";
 export { Trainer, type StepInfo, type StepHook, type TrainOptions, type TrainResult, type RunStatus } from "./train/trainer.js";
+export { DEFAULT_DIVERGENCE, DivergenceDetector, type DivergenceRule } from "./train/divergence.js";
+export { decaysParameter } from "./train/weight-decay.js";
 export { AdamW, type AdamWOptions } from "./train/adamw.js";
 export { learningRate, type Schedule } from "./train/schedule.js";
 export { saveCheckpoint, loadCheckpoint } from "./train/checkpoint.js";
@@ -56,7 +58,7 @@ export { readSweep } from "./store/read-sweep.js";
 export * from "./widgets/index.js";
 export { displaySymbol, isDisplayable, type Displayable, type MimeBundle } from "./display.js";
 export { checkClose, checkArray, checkChoice, checkSummary, type CheckResult } from "./classroom/check.js";
-export { TABLES, SCHEMA_VERSION, type TableName, type RunRow, type MetricRow, type TraceRow, type QuantRow, type CheckpointRow } from "./tables/index.js";
+export { TABLES, SCHEMA_VERSION, type TableName, type RunRow, type MetricRow, type TraceRow, type QuantRow, type CheckpointRow, type SensitivityRow } from "./tables/index.js";
 export * from "./store/index.js";
 export { display, updateDisplay, clearOutput, toMimeBundle, type DisplayOptions } from "./jupyter/output.js";
 export { Widget, widgetState as widgetModelState, type WidgetSpec } from "./jupyter/widget.js";
