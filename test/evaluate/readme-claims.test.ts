@@ -1,13 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { claimTableFromFolder, README_BEGIN, README_END, replaceBetweenMarkers } from "../../src/evaluate/claims-folder.js";
 import { claimTableMarkdown } from "../../src/evaluate/claims.js";
+import { ROOT } from "../helpers/package.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const results = join(root, "results/full");
+const results = join(ROOT, "results/full");
 
 test("README's claim table is exactly what the committed results/full tables produce", async (t) => {
   if (!existsSync(join(results, "runs"))) {
@@ -15,7 +14,7 @@ test("README's claim table is exactly what the committed results/full tables pro
     return;
   }
   const md = claimTableMarkdown(await claimTableFromFolder(results));
-  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
   assert.ok(readme.includes(`${README_BEGIN}\n${md}\n${README_END}`), "README.md's table differs from the one computed from results/full; regenerate it with `quantscope claims --from results/full --readme README.md`");
 });
 

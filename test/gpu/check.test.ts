@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { tableFromIPC } from "apache-arrow";
 import { selectBackend } from "../../src/backend/select.js";
 import { CONFIGS } from "../../src/model/config.js";
+import { ROOT } from "../helpers/package.js";
 import { parseCheckArgs } from "../../gpu/options.js";
 import { isNumericTest } from "../../gpu/numeric.js";
 import { CARRY_LIMIT_BYTES, CARRY_MAX_PATHS, type PackManifest } from "../../gpu/pack.js";
@@ -19,7 +20,7 @@ import { RESULT_FILES } from "../../gpu/results.js";
 import { PYTHON } from "../helpers/python.js";
 
 const CHECK = fileURLToPath(new URL("../../gpu/check.js", import.meta.url));
-const REPO = fileURLToPath(new URL("../../..", import.meta.url));
+const REPO = ROOT;
 
 async function readTable(dir: string, file: string): Promise<Record<string, unknown>[]> {
   return tableFromIPC(await readFile(join(dir, file))).toArray().map((r) => r.toJSON() as Record<string, unknown>);
