@@ -9,20 +9,26 @@
  * of 16 elements (32 for packing); pointers are byte offsets into the module's exported memory.
  */
 
-import { I32, F32, V128, get, set, i32c, add, sub, mul32, ltu, simd, vload, vstore, load8x8s, load8x8u, vconst, i16splatConst, i8splatConst, f32splat, vand, vor, fabs, fadd, fsub, fmul, fpmin, fpmax, vfmin, vfmax, convertS, narrow8s, narrow8u, narrow16s, ext32lo, ext32hi, i8shl, i8shrS, i8shrU, i16shrU, shuffle, doWhile, type Fn, kernelLoader } from "../wasm/assembler.js";
+import { I32, F32, V128, get, set, i32c, add, sub, mul32, ltu, simd, vload, vstore, load8x8s, load8x8u, vconst, i16splatConst, i8splatConst, f32splat, vand, vor, fabs, fadd, fsub, fmul, fpmin, fpmax, vfmin, vfmax, fne, convertS, narrow8s, narrow8u, narrow16s, ext32lo, ext32hi, i8shl, i8shrS, i8shrU, i16shrU, shuffle, doWhile, type Fn, kernelLoader } from "../wasm/assembler.js";
 
 // ---- statistics ---------------------------------------------------------------------------------
-// statsCols(x, steps, rowBytes, mx, mn): per column over `steps·rowsPerStep` rows: mx = max(mx, |x|) (sym) or
-// mx = max(mx, x), mn = min(mn, x). With several rows per step each column vector of mx/mn is loaded and
-// stored once per step instead of once per row. Statistics use the NaN-propagating min/max, so a
-// non-finite input leaves a non-finite scale, which sends the call to the scalar path (int.ts's rule).
+// A running statistic that remembers NaN cheaply: `pmax(acc, v)` ignores a NaN v, so the NaN lanes of v
+// (`v ≠ v`, all-ones) are OR-ed in, making that lane of acc NaN; acc stays the first operand of every
+// pmax/pmin, which keeps a NaN acc. Two single instructions, where NaN-propagating f32x4.max costs
+// several (it made per-token quantization 1.8x slower). A non-finite input so leaves a non-finite
+// statistic, and the call falls back to the scalar path (int.ts's rule).
+const nanMark = (v: number) => [...get(v), ...get(v), ...fne, ...vor];
+
+// statsCols(x, steps, rowBytes, mx, mn): per column over `steps·rowsPerStep` rows: mx = pmax(mx, |x|) (sym) or
+// mx = pmax(mx, x), mn = pmin(mn, x), each with NaN marked (nanMark). With several rows per step each column
+// vector of mx/mn is loaded and stored once per step instead of once per row.
 function statsCols(asym: boolean, rowsPerStep: number): Fn {
   const [x, steps, rb, mx, mn, c, row, hi, lo, v] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const at = (base: number) => [...get(base), ...get(c), ...add];
   const fold = (j: number) => [
     ...get(row), ...get(c), ...add, ...vload(), ...set(v),
-    ...get(hi), ...get(v), ...(asym ? [] : fabs), ...vfmax, ...set(hi),
-    ...(asym ? [...get(lo), ...get(v), ...vfmin, ...set(lo)] : []),
+    ...get(hi), ...get(v), ...(asym ? [] : fabs), ...fpmax, ...nanMark(v), ...set(hi),
+    ...(asym ? [...get(lo), ...get(v), ...fpmin, ...nanMark(v), ...set(lo)] : []),
     ...(j + 1 < rowsPerStep ? [...get(row), ...get(rb), ...add, ...set(row)] : []),
   ];
   const body = doWhile(
@@ -49,7 +55,8 @@ function statsCols(asym: boolean, rowsPerStep: number): Fn {
   return { name, params: [I32, I32, I32, I32, I32], results: [], locals: [I32, I32, V128, V128, V128], body };
 }
 
-// statsFlat(x, nBytes, out): 4-lane running max(|x|) (sym) or max/min (asym), NaN-propagating, stored at out, out+16
+// statsFlat(x, nBytes, out): 4-lane running pmax(|x|) (sym) or pmax/pmin (asym) with NaN marked, combined with the
+// NaN-propagating max/min (once per call), stored at out, out+16
 function statsFlat(asym: boolean): Fn {
   // Four independent accumulators (n is a multiple of 16 elements = 4 vectors): one running max
   // is a dependency chain that ran at half the speed of the quantize pass.
@@ -58,8 +65,8 @@ function statsFlat(asym: boolean): Fn {
   const v = 12;
   const lane = (u: number) => [
     ...get(x), ...get(i), ...add, ...vload(16 * u), ...set(v),
-    ...get(mx(u)), ...get(v), ...(asym ? [] : fabs), ...vfmax, ...set(mx(u)),
-    ...(asym ? [...get(mn(u)), ...get(v), ...vfmin, ...set(mn(u))] : []),
+    ...get(mx(u)), ...get(v), ...(asym ? [] : fabs), ...fpmax, ...nanMark(v), ...set(mx(u)),
+    ...(asym ? [...get(mn(u)), ...get(v), ...fpmin, ...nanMark(v), ...set(mn(u))] : []),
   ];
   const combine = (acc: (u: number) => number, op: number[]) => [...get(acc(0)), ...get(acc(1)), ...op, ...get(acc(2)), ...get(acc(3)), ...op, ...op];
   const body = [
@@ -208,7 +215,7 @@ function colParams(asym: boolean): Fn {
 }
 
 // quantRows(x, out, rows, cols, qmin, qmax, sOut, zOut): per-row (per-token) blocks, statistics and codes in one
-// call: for each row, 4-lane max/min statistics (NaN-propagating), horizontal reduce, scalar parameters (as int.ts), then codes.
+// call: for each row, 4-lane pmax/pmin statistics with NaN marked, NaN-propagating horizontal reduce, scalar parameters (as int.ts), then codes.
 function quantRows(asym: boolean): Fn {
   const [x, out, rows, cols, qmin, qmax, sO, zO] = [0, 1, 2, 3, 4, 5, 6, 7];
   const [i, rowIdx, amx, amn, v, vr, vlo, , vz] = [8, 9, 10, 11, 12, 13, 14, 15, 16];
@@ -225,8 +232,8 @@ function quantRows(asym: boolean): Fn {
       ...doWhile(
         [
           ...get(x), ...get(i), ...add, ...vload(), ...set(v),
-          ...get(amx), ...get(v), ...(asym ? [] : fabs), ...vfmax, ...set(amx),
-          ...(asym ? [...get(amn), ...get(v), ...vfmin, ...set(amn)] : []),
+          ...get(amx), ...get(v), ...(asym ? [] : fabs), ...fpmax, ...nanMark(v), ...set(amx),
+          ...(asym ? [...get(amn), ...get(v), ...fpmin, ...nanMark(v), ...set(amn)] : []),
           ...get(i), ...i32c(16), ...add, ...set(i),
         ],
         [...get(i), ...get(cols), ...i32c(4), ...mul32, ...ltu],

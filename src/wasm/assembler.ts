@@ -49,8 +49,10 @@ export const i8splatConst = (v: number) => vconst(Array.from({ length: 16 }, () 
 export const f32splat = simd(0x13);
 export const vand = simd(0x4e), vor = simd(0x50);
 export const fabs = simd(0xe0), fadd = simd(0xe4), fsub = simd(0xe5), fmul = simd(0xe6), fpmin = simd(0xea), fpmax = simd(0xeb);
-/** f32x4.min/max: unlike pmin/pmax, a NaN operand gives NaN, so a running statistic remembers one. */
+/** f32x4.min/max: unlike pmin/pmax, a NaN operand gives NaN (V8 lowers them to several instructions each). */
 export const vfmin = simd(0xe8), vfmax = simd(0xe9);
+/** f32x4.ne: all-ones lanes (a NaN pattern) where the operands differ, which for `x ≠ x` marks NaN lanes. */
+export const fne = simd(0x42);
 export const convertS = simd(0xfa);
 export const narrow8s = simd(0x65), narrow8u = simd(0x66), narrow16s = simd(0x85);
 export const ext32lo = simd(0xa7), ext32hi = simd(0xa8);
