@@ -85,6 +85,21 @@ export class WeightLoader {
     this.set(ours, await this.tensor(theirs, shape, global));
   }
 
+  /**
+   * The token embedding `embed` `(V, d)` and the LM head `head` (an nn.Linear `(V, d)`, named without
+   * the prefix). Tied: the table is held once, as `head.w` in the head's `(d, V)` layout, and a stored
+   * copy of the head is ignored. Untied: `wte` as stored and the head transposed to `(d, V)`.
+   */
+  async embeddingAndHead(embed: string, head: string, vocab: number, d: number, tied: boolean): Promise<void> {
+    if (tied) {
+      this.set("head.w", transposeOwned(await this.tensor(embed, [vocab, d])));
+      this.ignore(head, true);
+    } else {
+      await this.copy("wte", embed, [vocab, d]);
+      await this.linear("head.w", head, vocab, d, true);
+    }
+  }
+
   /** Checkpoint tensors nothing read, other than known buffers: a sign of a mismatched family or config. */
   unused(): string[] {
     return this.ckpt.names().filter((n) => !this.used.has(n) && !BUFFERS.test(n));

@@ -10,7 +10,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { PretrainedConfig, RawConfig } from "../config.js";
-import { transposeOwned, type Family, type WeightLoader } from "../family.js";
+import type { Family, WeightLoader } from "../family.js";
 import { block, embedTokens, type Layers, type Rotary } from "../layers.js";
 
 export interface GptNeoxConfig extends PretrainedConfig {
@@ -60,13 +60,7 @@ export const gptNeox: Family<GptNeoxConfig> = {
   async loadWeights(w: WeightLoader, c: GptNeoxConfig): Promise<void> {
     const { vocabSize: V, dModel: d, dMlp: m, nHeads: nh } = c;
     const hs = d / nh;
-    if (c.tiedHead) {
-      w.set("head.w", transposeOwned(await w.tensor("embed_in.weight", [V, d])));
-      w.ignore("embed_out.weight", true);
-    } else {
-      await w.copy("wte", "embed_in.weight", [V, d]);
-      await w.linear("head.w", "embed_out.weight", V, d, true);
-    }
+    await w.embeddingAndHead("embed_in.weight", "embed_out.weight", V, d, c.tiedHead);
     for (let l = 0; l < c.nLayers; l++) {
       const [p, h] = [`h.${l}`, `layers.${l}`];
       await w.copy(`${p}.ln1.g`, `${h}.input_layernorm.weight`, [d]);

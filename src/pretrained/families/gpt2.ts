@@ -42,15 +42,8 @@ export const gpt2: Family<Gpt2Config> = {
 
   async loadWeights(w: WeightLoader, c: Gpt2Config): Promise<void> {
     const { vocabSize: V, dModel: d, dMlp: m, context: P } = c;
-    const wte = await w.tensor("wte.weight", [V, d]);
-    if (c.tiedHead) {
-      w.set("head.w", tf.transpose(wte)); // (V, d) → (d, V): the table is held once, in the head's layout
-      wte.dispose();
-      w.ignore("lm_head.weight", true); // a tied copy some files also store
-    } else {
-      w.set("wte", wte);
-      await w.linear("head.w", "lm_head.weight", V, d, true);
-    }
+    // Tied: some files also store the head, a copy of wte, which is ignored.
+    await w.embeddingAndHead("wte.weight", "lm_head.weight", V, d, c.tiedHead);
     await w.copy("wpe", "wpe.weight", [P, d]);
     for (let l = 0; l < c.nLayers; l++) {
       const [p, h] = [`h.${l}`, `h.${l}`];

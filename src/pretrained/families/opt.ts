@@ -10,7 +10,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { PretrainedConfig, RawConfig } from "../config.js";
-import { transposeOwned, type Family, type WeightLoader } from "../family.js";
+import type { Family, WeightLoader } from "../family.js";
 import { addPositions, block, embedTokens, type Layers } from "../layers.js";
 
 export interface OptConfig extends PretrainedConfig {
@@ -57,13 +57,7 @@ export const opt: Family<OptConfig> = {
 
   async loadWeights(w: WeightLoader, c: OptConfig): Promise<void> {
     const { vocabSize: V, dModel: d, dMlp: m, context: P } = c;
-    if (c.tiedHead) {
-      w.set("head.w", transposeOwned(await w.tensor("embed_tokens.weight", [V, d])));
-      w.ignore("lm_head.weight", true);
-    } else {
-      await w.copy("wte", "embed_tokens.weight", [V, d]);
-      await w.linear("head.w", "lm_head.weight", V, d, true);
-    }
+    await w.embeddingAndHead("embed_tokens.weight", "lm_head.weight", V, d, c.tiedHead);
     await w.copy("wpe", "embed_positions.weight", [P + POSITION_OFFSET, d]);
     for (let l = 0; l < c.nLayers; l++) {
       const [p, h] = [`h.${l}`, `layers.${l}`];
