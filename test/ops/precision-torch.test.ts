@@ -4,11 +4,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../../src/backend/select.js";
 import { roundBf16, roundFp16 } from "../../src/ops/precision.js";
 import { testBackend } from "../helpers/backend.js";
-import { runPythonJson } from "../helpers/python.js";
+import { castMismatches, torchCasts } from "../helpers/python.js";
 import { skipOrFail } from "../helpers/require-tool.js";
 
-const bitsOf = (xs: Float32Array) => Array.from(new Uint32Array(xs.buffer.slice(0)));
-const fromBits = (bits: number[]) => new Float32Array(Uint32Array.from(bits).buffer);
 
 /** Edge inputs: signed zeros, every float32 subnormal decade, both half formats' underflow and overflow edges, NaN and Inf. */
 function edgeInputs(): Float32Array {
@@ -31,22 +29,16 @@ function edgeInputs(): Float32Array {
 
 test("bf16 and fp16 rounding match torch's casts bit for bit at the edges (signed zeros, subnormals, NaN, Inf), on wasm and cpu", async (t) => {
   const x = edgeInputs();
-  const ref = runPythonJson<{ skip?: string; bfloat16: number[]; float16: number[] }>("cast_reference.py", { bits: bitsOf(x), dtypes: ["bfloat16", "float16"] });
-  if (ref.skip) return skipOrFail(t, ref.skip);
+  const ref = torchCasts(x, ["bfloat16", "float16"]);
+  if ("skip" in ref) return skipOrFail(t, ref.skip);
   const backends = process.env.QUANTSCOPE_BACKEND ? [undefined] : (["wasm", "cpu"] as const);
   try {
     for (const backend of backends) {
       if (backend) await selectBackend({ backend });
       else await testBackend();
-      for (const [name, fn, expected] of [["bf16", roundBf16, ref.bfloat16], ["fp16", roundFp16, ref.float16]] as const) {
+      for (const [name, fn, want] of [["bf16", roundBf16, ref.casts.bfloat16], ["fp16", roundFp16, ref.casts.float16]] as const) {
         const got = (await fn(tf.tensor1d(x)).data()) as Float32Array;
-        const want = fromBits(expected);
-        const bad: string[] = [];
-        got.forEach((g, i) => {
-          const w = want[i]!;
-          const same = Number.isNaN(w) ? Number.isNaN(g) : Object.is(g, w);
-          if (!same) bad.push(`${x[i]} → ${g}, torch ${w}`);
-        });
+        const bad = castMismatches(x, got, want);
         assert.deepEqual(bad.slice(0, 10), [], `${name} on ${tf.getBackend()}: ${bad.length} of ${x.length} differ`);
       }
     }
