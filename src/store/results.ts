@@ -6,6 +6,9 @@ import { TABLE_DEFS, TABLES, type CheckpointRow, type MetricRow, type QuantRow, 
 import { ArrowDataset, partKey, type CorruptPart, type ReadOptions } from "./arrow-dataset.js";
 import { checkSchema, tableOf } from "./schemas.js";
 
+/** Every table but `runs`, whose row is appended last because it marks a run (or cell) complete. */
+const OTHER_TABLES = TABLES.filter((n) => n !== "runs");
+
 /** A name that is one plain path segment (no `.`, `..`, separators, or empty): a mistyped table rather than a path. */
 const WORD = /^[A-Za-z0-9_-]+$/;
 
@@ -67,27 +70,27 @@ export class ResultsStore {
   }
 
   async appendRuns(rows: readonly RunRow[]): Promise<void> {
-    await this.#append("runs", rows.map((r) => TABLE_DEFS.runs.record({ ...r, backend: this.backend })));
+    await this.#append("runs", this.#records("runs", rows));
   }
 
   async appendMetrics(rows: readonly MetricRow[]): Promise<void> {
-    await this.#append("metrics", rows.map(TABLE_DEFS.metrics.record));
+    await this.#append("metrics", this.#records("metrics", rows));
   }
 
   async appendTraces(rows: readonly TraceRow[]): Promise<void> {
-    await this.#append("traces", rows.map(TABLE_DEFS.traces.record));
+    await this.#append("traces", this.#records("traces", rows));
   }
 
   async appendQuant(rows: readonly QuantRow[]): Promise<void> {
-    await this.#append("quant", rows.map(TABLE_DEFS.quant.record));
+    await this.#append("quant", this.#records("quant", rows));
   }
 
   async appendCheckpoints(rows: readonly CheckpointRow[]): Promise<void> {
-    await this.#append("checkpoints", rows.map(TABLE_DEFS.checkpoints.record));
+    await this.#append("checkpoints", this.#records("checkpoints", rows));
   }
 
   async appendSensitivity(rows: readonly SensitivityRow[]): Promise<void> {
-    await this.#append("sensitivity", rows.map(TABLE_DEFS.sensitivity.record));
+    await this.#append("sensitivity", this.#records("sensitivity", rows));
   }
 
   /**
@@ -96,12 +99,8 @@ export class ResultsStore {
    * the rows of a run that was interrupted mid-append.
    */
   async append(rows: ResultRows): Promise<void> {
-    await this.appendMetrics(rows.metrics ?? []);
-    await this.appendTraces(rows.traces ?? []);
-    await this.appendQuant(rows.quant ?? []);
-    await this.appendCheckpoints(rows.checkpoints ?? []);
-    await this.appendSensitivity(rows.sensitivity ?? []);
-    await this.appendRuns(rows.runs ?? []);
+    for (const name of OTHER_TABLES) await this.#append(name, this.#records(name, rows[name] ?? []));
+    await this.#append("runs", this.#records("runs", rows.runs ?? []));
   }
 
   /**
@@ -110,16 +109,16 @@ export class ResultsStore {
    */
   async appendCell(cellId: string, rows: ResultRows): Promise<void> {
     if (!rows.runs?.length) throw new Error(`cell ${cellId}: no runs row to append (a cell's runs row marks it complete)`);
-    const r = rows as Required<ResultRows>;
     // The other tables' parts in parallel (their fsyncs overlap), then runs once they are all durable.
-    await Promise.all([
-      this.#append("metrics", (r.metrics ?? []).map(TABLE_DEFS.metrics.record), cellId),
-      this.#append("traces", (r.traces ?? []).map(TABLE_DEFS.traces.record), cellId),
-      this.#append("quant", (r.quant ?? []).map(TABLE_DEFS.quant.record), cellId),
-      this.#append("checkpoints", (r.checkpoints ?? []).map(TABLE_DEFS.checkpoints.record), cellId),
-      this.#append("sensitivity", (r.sensitivity ?? []).map(TABLE_DEFS.sensitivity.record), cellId),
-    ]);
-    await this.#append("runs", rows.runs.map((x) => TABLE_DEFS.runs.record({ ...x, backend: this.backend })), cellId);
+    await Promise.all(OTHER_TABLES.map((name) => this.#append(name, this.#records(name, rows[name] ?? []), cellId)));
+    await this.#append("runs", this.#records("runs", rows.runs), cellId);
+  }
+
+  /** Rows as the records `tableOf` takes, through each table's definition; the store stamps `backend` on runs. */
+  #records(name: TableName, rows: readonly unknown[]): Record<string, unknown>[] {
+    if (name === "runs") return (rows as readonly RunRow[]).map((r) => TABLE_DEFS.runs.record({ ...r, backend: this.backend }));
+    const record = TABLE_DEFS[name].record as (row: unknown) => Record<string, unknown>;
+    return rows.map((r) => record(r));
   }
 
   /** Ids of the cells whose rows are complete in the store (their `runs` part exists). */
