@@ -47,7 +47,7 @@ async function runWorkers(workers: number, seeds: number[]): Promise<SweepRun> {
   const queue = new Queue<CellJob, CellJobResult>("bench", { connection: { url: redis.url } });
   try {
     const spec = { ...EXPERIMENTS.ci, seeds };
-    const { queued } = await submitSweep(spec, { redis: redis.url, queue: "bench" });
+    const { queued } = await submitSweep({ kind: "sweep", spec }, { redis: redis.url, queue: "bench" });
     for (let i = 0; i < workers; i++) procs.push(spawn(process.execPath, [CLI, "worker", "--redis", redis.url, "--store", join(dir, "store"), "--queue", "bench"], { stdio: "ignore" }));
     // A 4-cell ci sweep takes minutes; the bound only stops a broken run.
     const deadline = Date.now() + 60 * 60_000;

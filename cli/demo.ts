@@ -62,7 +62,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   const progress = new StepProgress(planSteps(plan));
   let done = 0;
   const t0 = Date.now(), cpu0 = process.cpuUsage();
-  const result = await runClaims(plan, { store, onStep: (run, info) => progress.update(++done, run, info.loss) });
+  const result = await runClaims(plan, { store, preset, onStep: (run, info) => progress.update(++done, run, info.loss) });
   progress.stop();
   const cpu = process.cpuUsage(cpu0);
 

@@ -48,7 +48,8 @@ export { EXPERIMENTS, PAPER_RECIPES, LAPTOP_MODEL, type ExperimentName } from ".
 export { summarize, compareRecipes, formatStat, type RecipeSummary, type Stat } from "./evaluate/summary.js";
 export { CLAIMS, assessClaims, claimTable, claimTableMarkdown, headline, verdictOf, PRIMARY_MEASURE, type Claim, type ClaimOutcome, type ClaimTableRow, type Arm, type Verdict } from "./evaluate/claims.js";
 export { CLAIM_PLANS, claimArms, baselineRecipe, CLAIMS_MODEL, type ClaimPlanName } from "./evaluate/claims-presets.js";
-export { runClaims, planSteps, CheckpointEvaluator, type ClaimsPlan } from "./evaluate/run-claims.js";
+export { runClaims, planSteps } from "./evaluate/run-claims.js";
+export { claimsCells, CheckpointEvaluator, type ClaimsPlan } from "./evaluate/claims-cells.js";
 export { CLIFF_FAMILIES, CLIFF_THRESHOLD_PCT, bitsToCliff, cliffSchemes, schemeKey, type CliffFamily } from "./evaluate/cliff.js";
 export { cliffTable, checkpointTable, sizeTable, armsOf } from "./evaluate/claim-curves.js";
 export { welchInterval, spearman, bootstrapInterval, tQuantile, type Interval } from "./evaluate/stats.js";

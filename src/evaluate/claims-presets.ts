@@ -2,7 +2,7 @@ import type { TransformerConfig } from "../model/config.js";
 import type { Recipe } from "../train/recipe.js";
 import type { Arm } from "./claims.js";
 import { cliffSchemes, CLIFF_FAMILIES } from "./cliff.js";
-import type { ClaimsPlan } from "./run-claims.js";
+import type { ClaimsPlan } from "./claims-cells.js";
 
 const NO_DROPOUT = { embedding: 0, attention: 0, residual: 0 };
 const DROPOUT = { embedding: 0.1, attention: 0.1, residual: 0.1 };

@@ -1,16 +1,18 @@
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { runName, type SweepResult, type SweepSpec } from "../evaluate/sweep.js";
+import { runName, type SweepSpec } from "../evaluate/sweep.js";
 import { writeFileAtomic } from "../store/atomic.js";
+import { readSweep, type SweepRows } from "../store/read-sweep.js";
 import type { ResultsStore } from "../store/results.js";
 import type { RunRow } from "../tables/index.js";
-import { specHash, sweepCells, type SweepCell } from "./cells.js";
+import type { SweepCell } from "./cells.js";
+import { experimentCells, experimentHash, type Experiment } from "./experiment.js";
 
-/** A sweep as recorded beside its results, so a report can name the cells that are missing. */
+/** An experiment as recorded beside its results, so a report can name the cells that are missing. */
 export interface SweepManifest {
   readonly preset: string | null;
-  readonly specHash: string;
-  readonly spec: SweepSpec;
+  readonly hash: string;
+  readonly experiment: Experiment;
   readonly cells: readonly SweepCell[];
 }
 
@@ -19,17 +21,17 @@ function manifestDir(store: ResultsStore): string {
 }
 
 /**
- * Records `spec`'s cells in `<store>/sweeps/<hash>.json` (atomically; every submitter and worker
- * writes the same bytes for the same spec, so concurrent writes are harmless).
+ * Records the experiment's cells in `<store>/sweeps/<hash>.json` (atomically; every submitter and
+ * worker writes the same bytes for the same experiment, so concurrent writes are harmless).
  */
-export async function writeManifest(store: ResultsStore, spec: SweepSpec, preset: string | null): Promise<SweepManifest> {
-  const manifest: SweepManifest = { preset, specHash: specHash(spec), spec, cells: sweepCells(spec) };
+export async function writeManifest(store: ResultsStore, experiment: Experiment, preset: string | null): Promise<SweepManifest> {
+  const manifest: SweepManifest = { preset, hash: experimentHash(experiment), experiment, cells: experimentCells(experiment) };
   await mkdir(manifestDir(store), { recursive: true });
-  await writeFileAtomic(join(manifestDir(store), `${manifest.specHash}.json`), Buffer.from(JSON.stringify(manifest, null, 1)));
+  await writeFileAtomic(join(manifestDir(store), `${manifest.hash}.json`), Buffer.from(JSON.stringify(manifest, null, 1)));
   return manifest;
 }
 
-/** Every sweep recorded in the store. */
+/** Every experiment recorded in the store (manifests of plain sweeps written before claims plans were distributable included). */
 export async function readManifests(store: ResultsStore): Promise<SweepManifest[]> {
   let names: string[];
   try {
@@ -38,10 +40,24 @@ export async function readManifests(store: ResultsStore): Promise<SweepManifest[
     if ((err as { code?: string }).code === "ENOENT") return [];
     throw err;
   }
-  return Promise.all(names.map(async (n) => JSON.parse(await readFile(join(manifestDir(store), n), "utf8")) as SweepManifest));
+  return Promise.all(names.map(async (n) => {
+    const m = JSON.parse(await readFile(join(manifestDir(store), n), "utf8")) as SweepManifest | { preset: string | null; specHash: string; spec: SweepSpec; cells: SweepCell[] };
+    return "experiment" in m ? m : { preset: m.preset, hash: m.specHash, experiment: { kind: "sweep", spec: m.spec }, cells: m.cells };
+  }));
 }
 
-/** Which of the recorded sweeps' cells the store holds. */
+/**
+ * Ids of the experiment's cells that the store holds complete: those whose keyed parts are complete
+ * and, for a claims plan, those whose run is stored under its name (a folder `quantscope demo` wrote
+ * before its runs were keyed cells): every runner of a claims plan resumes by this one rule.
+ */
+export async function storedCells(store: ResultsStore, experiment: Experiment, cells: readonly SweepCell[] = experimentCells(experiment)): Promise<Set<string>> {
+  const have = await store.cells();
+  const runs = experiment.kind === "claims" ? new Set((await store.readRows("runs")).map((r) => r.run)) : new Set<string>();
+  return new Set(cells.filter((c) => have.has(c.id) || runs.has(runName(c.recipeLabel, c.seed))).map((c) => c.id));
+}
+
+/** Which of the recorded experiments' cells the store holds. */
 export interface SweepCompleteness {
   readonly expected: readonly SweepCell[];
   readonly complete: readonly SweepCell[];
@@ -52,14 +68,33 @@ export interface SweepCompleteness {
 
 /** Compares the cells the store's manifests expect with the complete ones (runs rows give divergence). */
 export async function completeness(store: ResultsStore, manifests: readonly SweepManifest[], runs: readonly RunRow[]): Promise<SweepCompleteness> {
-  const have = await store.cells();
+  const stored = new Set<string>();
+  for (const m of manifests) for (const id of await storedCells(store, m.experiment, m.cells)) stored.add(id);
   const expected = manifests.flatMap((m) => m.cells);
-  const complete = expected.filter((c) => have.has(c.id));
+  const complete = expected.filter((c) => stored.has(c.id));
   const divergedRuns = new Set(runs.filter((r) => r.status === "diverged").map((r) => r.run));
   return {
     expected,
     complete,
-    missing: expected.filter((c) => !have.has(c.id)),
+    missing: expected.filter((c) => !stored.has(c.id)),
     diverged: complete.filter((c) => divergedRuns.has(runName(c.recipeLabel, c.seed))),
   };
+}
+
+/**
+ * The store's rows (as {@link readSweep}) in the order of the recorded experiments' cells: the
+ * order one process trains them in, whatever order distributed cells landed in (cell parts list by
+ * id). Statistics that resample runs by position (the claims' bootstrap intervals) then give the
+ * same numbers for a distributed store as for one written in one process. Runs no manifest names
+ * keep the store's order, after the others.
+ */
+export async function readInCellOrder(store: ResultsStore, manifests?: readonly SweepManifest[]): Promise<SweepRows> {
+  const rows = await readSweep(store);
+  const rank = new Map<string, number>();
+  for (const m of manifests ?? (await readManifests(store))) for (const c of m.cells) if (!rank.has(runName(c.recipeLabel, c.seed))) rank.set(runName(c.recipeLabel, c.seed), rank.size);
+  const order = <R extends { readonly run: string }>(rs: R[]): R[] => rs
+    .map((r, i) => ({ r, i, k: rank.get(r.run) ?? rank.size }))
+    .sort((a, b) => a.k - b.k || a.i - b.i)
+    .map((x) => x.r);
+  return { runs: order(rows.runs), metrics: order(rows.metrics), traces: order(rows.traces), quant: order(rows.quant) };
 }

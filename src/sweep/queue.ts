@@ -1,9 +1,9 @@
 import type { ConnectionOptions, Job, Queue, Worker } from "bullmq";
-import type { SweepSpec } from "../evaluate/sweep.js";
 import { QUANTSCOPE_VERSION } from "../package-root.js";
 import type { ResultsStore } from "../store/results.js";
-import { specHash, sweepCells, type SweepCell } from "./cells.js";
-import { writeManifest } from "./collect.js";
+import type { SweepCell } from "./cells.js";
+import { storedCells, writeManifest } from "./collect.js";
+import { experimentCells, experimentHash, type Experiment } from "./experiment.js";
 import { CellRunner } from "./run-cell.js";
 
 let loaded: Promise<typeof import("bullmq")> | undefined;
@@ -20,10 +20,12 @@ export const DEFAULT_QUEUE = "quantscope-sweep";
 export interface CellJob {
   /** The submitter's quantscope version; a worker of another version refuses the job. */
   readonly version: string;
-  /** The preset's name, for people reading the queue (`null` for a spec given directly). */
+  /** The preset's name, for people reading the queue (`null` for a spec or plan given directly). */
   readonly preset: string | null;
-  readonly spec: SweepSpec;
-  readonly specHash: string;
+  /** The whole sweep spec or claims plan (`experiment.kind` says which kind of cell this is). */
+  readonly experiment: Experiment;
+  /** The experiment's hash, the first part of the cell's id. */
+  readonly hash: string;
   readonly cell: SweepCell;
 }
 
@@ -74,18 +76,19 @@ export interface SubmitSummary {
 }
 
 /**
- * Queues every cell of `spec` as a job whose id is the cell's id, so submitting the same sweep twice
- * queues nothing twice. Resubmitting re-queues failed cells and, given the store, any completed job
- * whose results are missing from it.
+ * Queues every cell of `experiment` (a sweep or a claims plan) as a job whose id is the cell's id,
+ * so submitting the same experiment twice queues nothing twice. Resubmitting re-queues failed cells
+ * and, given the store, any completed job whose results are missing from it.
  */
-export async function submitSweep(spec: SweepSpec, opts: SubmitOptions): Promise<SubmitSummary> {
+export async function submitSweep(experiment: Experiment, opts: SubmitOptions): Promise<SubmitSummary> {
   const { Queue } = await bullmq();
   const queue = new Queue<CellJob>(opts.queue ?? DEFAULT_QUEUE, { connection: connection(opts.redis) });
   const summary: SubmitSummary = { queued: [], requeued: [], pending: [], inStore: [] };
   try {
-    const hash = specHash(spec);
-    const complete = opts.store ? await opts.store.cells() : new Set<string>();
-    for (const cell of sweepCells(spec)) {
+    const hash = experimentHash(experiment);
+    const cells = experimentCells(experiment);
+    const complete = opts.store ? await storedCells(opts.store, experiment, cells) : new Set<string>();
+    for (const cell of cells) {
       if (complete.has(cell.id)) {
         summary.inStore.push(cell.id);
         continue;
@@ -100,7 +103,7 @@ export async function submitSweep(spec: SweepSpec, opts: SubmitOptions): Promise
         summary.pending.push(cell.id);
         continue;
       }
-      const data: CellJob = { version: opts.version ?? QUANTSCOPE_VERSION, preset: opts.preset ?? null, spec, specHash: hash, cell };
+      const data: CellJob = { version: opts.version ?? QUANTSCOPE_VERSION, preset: opts.preset ?? null, experiment, hash, cell };
       await queue.add(cell.id, data, { jobId: cell.id, attempts: opts.attempts ?? 3, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: false, removeOnFail: false });
       (replace ? summary.requeued : summary.queued).push(cell.id);
     }
@@ -186,24 +189,25 @@ export interface WorkerOptions extends QueueOptions {
 }
 
 /**
- * Processes one cell's job: refuses another version's work and any cell whose spec does not hash
- * to its id, skips a cell already complete in the store (a duplicate delivery), and fails a
- * diverged run without retrying it (divergence is deterministic; the run is in the store).
+ * Processes one cell's job, of either kind (a sweep's or a claims plan's): refuses another
+ * version's work and any cell whose experiment does not hash to its id, skips a cell already
+ * complete in the store (a duplicate delivery), and fails a diverged run without retrying it
+ * (divergence is deterministic; the run is in the store).
  */
 async function processCell(job: Job<CellJob>, store: ResultsStore, runners: Map<string, CellRunner>, onEvent: (e: WorkerEvent) => void): Promise<CellJobResult> {
   const { UnrecoverableError } = await bullmq();
-  const { version, spec, cell } = job.data;
+  const { version, experiment, cell } = job.data;
   if (version !== QUANTSCOPE_VERSION) {
     throw new UnrecoverableError(`version mismatch: cell ${cell.id} was submitted by quantscope ${version}, but this worker runs quantscope ${QUANTSCOPE_VERSION}; run workers of the submitter's version (or resubmit the sweep with this one)`);
   }
-  let runner = runners.get(job.data.specHash);
+  let runner = runners.get(job.data.hash);
   if (!runner) {
-    runner = new CellRunner(spec, store);
-    if (runner.hash !== job.data.specHash) throw new UnrecoverableError(`cell ${cell.id}: its spec hashes to ${runner.hash}, not ${job.data.specHash} (the job was altered or written by an incompatible submitter)`);
+    runner = new CellRunner(experiment, store);
+    if (runner.hash !== job.data.hash) throw new UnrecoverableError(`cell ${cell.id}: its ${experiment.kind === "sweep" ? "spec" : "claims plan"} hashes to ${runner.hash}, not ${job.data.hash} (the job was altered or written by an incompatible submitter)`);
     runners.set(runner.hash, runner);
-    await writeManifest(store, spec, job.data.preset);
+    await writeManifest(store, experiment, job.data.preset);
   }
-  if ((await store.cells()).has(cell.id)) return { status: "already-in-store", steps: null, trainSeconds: 0, storeSeconds: 0 };
+  if ((await storedCells(store, experiment, [cell])).has(cell.id)) return { status: "already-in-store", steps: null, trainSeconds: 0, storeSeconds: 0 };
   onEvent({ kind: "started", cell: cell.id, attempt: job.attemptsMade + 1 });
   const { run, trainSeconds, storeSeconds } = await runner.run(cell, {
     // Progress is a nicety: while Redis is away it must not fail (or crash) the cell.

@@ -22,7 +22,7 @@ test("cells are recipes × seeds with ids that are deterministic, distinct and c
   assert.notEqual(specHash({ ...spec, trackEvery: spec.trackEvery + 1 }), h);
   assert.notEqual(specHash(EXPERIMENTS.ci), h);
   // Labels that sanitise to the same id are refused rather than merged.
-  assert.throws(() => sweepCells({ ...spec, recipes: { "a b": {}, "a/b": {} } }), /sweep cells collide/);
+  assert.throws(() => sweepCells({ ...spec, recipes: { "a b": {}, "a/b": {} } }), /cells collide/);
 });
 
 test("shards split the cells into n disjoint shares that cover them all", () => {

@@ -80,10 +80,10 @@ test("a worker killed with SIGKILL mid-cell: the cell is retried elsewhere and e
   const b = startWorker("B");
   await Promise.all([a.line(/ready/, WORKER_READY_MS), b.line(/ready/, WORKER_READY_MS)]);
   const spec = tinySpec([10, 11]);
-  const s = await submitSweep(spec, { redis: redis.url, queue: QUEUE });
+  const s = await submitSweep({ kind: "sweep", spec }, { redis: redis.url, queue: QUEUE });
   assert.equal(s.queued.length, 4);
   // Resubmitting the same sweep queues nothing twice (job ids are the cells' ids).
-  assert.deepEqual((await submitSweep(spec, { redis: redis.url, queue: QUEUE })).queued, []);
+  assert.deepEqual((await submitSweep({ kind: "sweep", spec }, { redis: redis.url, queue: QUEUE })).queued, []);
 
   const started = await a.line(/^cell \S+ started/, SWEEP_MS);
   const victim = started.split(" ")[1]!;
@@ -102,7 +102,7 @@ test("Redis restarted mid-sweep: the workers reconnect and the sweep finishes", 
   const live = workers.filter((w) => w.proc.exitCode === null && w.proc.signalCode === null);
   assert.ok(live.length >= 2, "two workers left from the previous test");
   const spec = tinySpec([20, 21]);
-  await submitSweep(spec, { redis: redis.url, queue: QUEUE });
+  await submitSweep({ kind: "sweep", spec }, { redis: redis.url, queue: QUEUE });
   const ids = new Set(sweepCells(spec).map((c) => c.id));
   await until(() => live.some((w) => w.lines.some((l) => /^cell (\S+) started/.test(l) && ids.has(l.split(" ")[1]!))), SWEEP_MS, () => "no worker started a cell of the second sweep");
   const before = live.map((w) => w.lines.length);
@@ -119,7 +119,7 @@ test("Redis restarted mid-sweep: the workers reconnect and the sweep finishes", 
 test("cells that throw or diverge are failed with their error, after bounded attempts", { skip: missing ?? false }, async () => {
   // lr -1 is rejected when the trainer is built (a throw on every attempt); lr 1e4 makes the loss NaN at step 2.
   const spec = tinySpec([30], { throws: { lr: -1 }, diverges: { lr: 1e4, warmupSteps: 0 } });
-  await submitSweep(spec, { redis: redis.url, queue: QUEUE, attempts: 2 });
+  await submitSweep({ kind: "sweep", spec }, { redis: redis.url, queue: QUEUE, attempts: 2 });
   const s = await waitForQueue("both bad cells failed", (q) => q.failed === 2);
   const [throws, diverges] = sweepCells(spec);
   const byId = new Map(s.failures.map((f) => [f.id, f]));
@@ -137,7 +137,7 @@ test("cells that throw or diverge are failed with their error, after bounded att
 test("a worker refuses a cell submitted by another quantscope version, naming both versions", { skip: missing ?? false }, async () => {
   const spec = tinySpec([40]).recipes;
   const one = { ...tinySpec([40]), recipes: { friendly: spec.friendly! } };
-  await submitSweep(one, { redis: redis.url, queue: QUEUE, version: "0.0.0-other" });
+  await submitSweep({ kind: "sweep", spec: one }, { redis: redis.url, queue: QUEUE, version: "0.0.0-other" });
   const s = await waitForQueue("the other version's cell failed", (q) => q.failed === 3);
   const id = sweepCells(one)[0]!.id;
   const f = s.failures.find((x) => x.id === id);
@@ -148,7 +148,7 @@ test("a worker refuses a cell submitted by another quantscope version, naming bo
   assert.ok(workers.some((w) => w.lines.some((l) => l.includes(`cell ${id} failed`) && l.includes("version mismatch"))), "the worker printed the refusal");
 
   // Resubmitted by this version, the failed cell is queued again with the new data and runs.
-  const again = await submitSweep(one, { redis: redis.url, queue: QUEUE, store });
+  const again = await submitSweep({ kind: "sweep", spec: one }, { redis: redis.url, queue: QUEUE, store });
   assert.deepEqual(again.requeued, [id]);
   await waitForQueue("the resubmitted cell done", (q) => q.failed === 2 && q.done === 9);
   assert.ok((await store.cells()).has(id));

@@ -32,7 +32,7 @@ test("the notebook view shows the queue's counts and updates that one output in 
   assert.match(outputs[0]!.text, /queued 0 {2}running 0 {2}done 0 {2}failed 0/);
 
   const spec = tinySpec([0]);
-  await submitSweep(spec, { redis: redis.url, queue: "widget" });
+  await submitSweep({ kind: "sweep", spec }, { redis: redis.url, queue: "widget" });
   await until(() => /queued 2 /.test(last()), 20_000, () => `the view never showed 2 queued cells; last: ${last()}`);
   const queue = new Queue("widget", { connection: { url: redis.url } });
   await queue.remove(sweepCells(spec)[0]!.id);
