@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import type { ClaimsPlan } from "../../src/evaluate/claims-cells.js";
+import { claimArms } from "../../src/evaluate/claims-presets.js";
+import { cliffSchemes, CLIFF_FAMILIES } from "../../src/evaluate/cliff.js";
 import { EXPERIMENTS } from "../../src/evaluate/presets.js";
-import type { SweepSpec } from "../../src/evaluate/sweep.js";
+import type { SweepResult, SweepSpec } from "../../src/evaluate/sweep.js";
 import type { Recipe } from "../../src/train/recipe.js";
 import { CLI } from "./package.js";
 import { until } from "./wait.js";
@@ -14,6 +17,38 @@ export function tinySpec(seeds: readonly number[], recipes?: Record<string, Part
   const shrink = (r: Partial<Recipe>): Partial<Recipe> => ({ ...r, steps: 6, warmupSteps: 1, batchSize: 4 });
   const base = recipes ? Object.fromEntries(Object.entries(recipes).map(([k, r]) => [k, { ...shrink(ci.recipes.unfriendly), ...r }])) : Object.fromEntries(Object.entries(ci.recipes).map(([k, r]) => [k, shrink(r)]));
   return { ...ci, recipes: base, seeds, schemes: ci.schemes.slice(0, 2), trackEvery: 3, evaluation: { batches: 1, batchSize: 4, taskProblems: 0 }, calibrationBatches: 1 };
+}
+
+/**
+ * A claims plan small enough that a cell trains in a second or two, with what makes claims cells
+ * differ from a sweep's: arms on two model sizes (d_model 8 and 16), checkpoint evaluations, the
+ * cliff schemes of one family. `arms` picks from the claims arms at those sizes (`recipes` replaces
+ * an arm's recipe settings, e.g. to make one throw or diverge).
+ */
+export function tinyClaimsPlan(seeds: readonly number[], arms: readonly string[] = ["base", "wd0.1", "unfriendly-d16"], recipes: Record<string, Partial<Recipe>> = {}): ClaimsPlan {
+  const all = claimArms({ vocabSize: 96, dModel: 8, nLayers: 1, nHeads: 2, dMlp: 32, context: 16 }, [8, 16], 6, 4, arms);
+  return {
+    arms: all.map((a) => ({ ...a, recipe: { ...a.recipe, ...recipes[a.id] } })),
+    seeds,
+    schemes: cliffSchemes([CLIFF_FAMILIES[0]!]),
+    checkpointSchemes: [CLIFF_FAMILIES[0]!.scheme(4)],
+    trackEvery: 3,
+    evaluation: { batches: 1, batchSize: 4, taskProblems: 0 },
+    calibrationBatches: 1,
+  };
+}
+
+/**
+ * Rows without their wall-clock fields (times, throughput) and the backend the store stamps, in
+ * their order: what two runs of one plan on one machine must agree on exactly.
+ */
+export function withoutClock(r: SweepResult): Record<keyof SweepResult, unknown[]> {
+  return {
+    runs: r.runs.map(({ startedAt: _s, finishedAt: _f, ...rest }) => ({ ...rest, backend: undefined })),
+    metrics: r.metrics.map(({ tokensPerSec: _t, ...rest }) => rest),
+    traces: r.traces,
+    quant: r.quant,
+  };
 }
 
 /** A `quantscope worker` process, with the lines it has printed. */
