@@ -1,5 +1,7 @@
 #!/bin/bash
 # A quantscope sweep as a Slurm job array: task i of n runs every n-th cell from the i-th.
+# PRESET: a claims plan (ci, demo, full: full is the claims experiment, 36 cells) or a
+# paper-comparison sweep (paper-ci, paper-demo, paper-full, paper-gpu).
 # Submit with:  sbatch --array=0-7 docs/sweep-slurm.sh
 # Indices must run 0..n-1 (quantscope reads SLURM_ARRAY_TASK_ID of SLURM_ARRAY_TASK_COUNT); any n
 # works, and a task whose cells are already in the store skips them, so re-submitting the array
@@ -18,4 +20,4 @@ PRESET=${PRESET:-full}
 npx quantscope sweep run --preset "$PRESET" --store "$STORE"
 
 # Afterwards (any node, e.g. as a dependent job: sbatch --dependency=afterany:<jobid> ...):
-#   npx quantscope sweep report --store "$STORE"
+#   npx quantscope sweep report --store "$STORE"      # the claim table + report.html; names missing cells
