@@ -2,7 +2,7 @@
  * Queued sweeps on this machine: cells per hour with 1 and with 2 worker processes, and what the
  * queue costs per cell beside the cell's own work.
  *
- * Each run starts a private redis-server, submits the `ci` preset with `QUANTSCOPE_BENCH_SWEEP_SEEDS`
+ * Each run starts a private redis-server, submits the `paper-ci` sweep (`EXPERIMENTS.ci`) with `QUANTSCOPE_BENCH_SWEEP_SEEDS`
  * seeds (default 2: 4 cells) and starts `quantscope worker` processes on a fresh store. From the
  * jobs' own timestamps (set by the workers) and the timings each job returns:
  * - cells/hour = cells ÷ (last finish − first start);
