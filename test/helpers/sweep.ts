@@ -1,9 +1,16 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Queue } from "bullmq";
 import type { ClaimsPlan } from "../../src/evaluate/claims-cells.js";
 import { claimArms } from "../../src/evaluate/claims-presets.js";
 import { cliffSchemes, CLIFF_FAMILIES } from "../../src/evaluate/cliff.js";
 import { EXPERIMENTS } from "../../src/evaluate/presets.js";
 import type { SweepResult, SweepSpec } from "../../src/evaluate/sweep.js";
+import { ResultsStore } from "../../src/store/results.js";
+import { LocalRedis, redisMissing } from "../../src/sweep/local-redis.js";
+import { queueStatus, type CellJob, type SweepStatus } from "../../src/sweep/queue.js";
 import type { Recipe } from "../../src/train/recipe.js";
 import { CLI } from "./package.js";
 import { until } from "./wait.js";
@@ -85,5 +92,55 @@ export class WorkerProcess {
     const timer = setTimeout(() => this.proc.kill("SIGKILL"), 20_000);
     await exited;
     clearTimeout(timer);
+  }
+}
+
+/** Why the queue tests skip here (redis-server missing), or null; on CI a missing redis-server is an error. */
+export function redisSkip(): string | null {
+  const missing = redisMissing();
+  if (missing && process.env.CI) throw new Error(`CI must have redis-server: ${missing}`);
+  return missing;
+}
+
+/**
+ * What a queue test runs against: a private redis-server, a fresh store, a BullMQ queue on it, and
+ * the `quantscope worker` processes the test starts on that queue and store.
+ */
+export class QueueFixture {
+  readonly workers: WorkerProcess[] = [];
+
+  private constructor(readonly redis: LocalRedis, readonly dir: string, readonly store: ResultsStore, readonly queue: Queue<CellJob>, readonly name: string) {}
+
+  static async start(name: string): Promise<QueueFixture> {
+    const redis = await LocalRedis.start();
+    const dir = mkdtempSync(join(tmpdir(), `quantscope-${name}-`));
+    const queue = new Queue<CellJob>(name, { connection: { url: redis.url, maxRetriesPerRequest: null } });
+    await queue.waitUntilReady();
+    return new QueueFixture(redis, dir, new ResultsStore(join(dir, "store")), queue, name);
+  }
+
+  /** Starts a worker on this queue and store (`args` added to its command line). */
+  worker(name: string, args: readonly string[] = []): WorkerProcess {
+    const w = new WorkerProcess(name, ["--redis", this.redis.url, "--store", this.store.root, "--queue", this.name, ...args]);
+    this.workers.push(w);
+    return w;
+  }
+
+  /**
+   * Waits (bounded by `ms`) until the queue's counts satisfy `done`, polling them; on giving up, the
+   * error names what it waited for, the last counts and every worker's output. Returns the counts.
+   */
+  async waitFor(what: string, ms: number, done: (s: SweepStatus) => boolean): Promise<SweepStatus> {
+    let s: SweepStatus | undefined;
+    await until(async () => done((s = await queueStatus(this.queue))), ms, () => `${what}; queue: ${JSON.stringify(s)}; workers:\n${this.workers.map((w) => `--- ${w.name}\n${w.lines.join("\n")}`).join("\n")}`, 250);
+    return s!;
+  }
+
+  /** Stops the workers, the queue and Redis, and removes the folder. */
+  async dispose(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.stop()));
+    await this.queue.close();
+    await this.redis.dispose();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }

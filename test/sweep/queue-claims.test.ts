@@ -7,82 +7,60 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Queue } from "bullmq";
 import { claimsCells, type ClaimsPlan } from "../../src/evaluate/claims-cells.js";
 import { QUANTSCOPE_VERSION } from "../../src/package-root.js";
-import { ResultsStore } from "../../src/store/results.js";
 import { readInCellOrder, readManifests } from "../../src/sweep/collect.js";
 import { experimentHash, type Experiment } from "../../src/sweep/experiment.js";
-import { queueStatus, submitSweep, type CellJob, type SweepStatus } from "../../src/sweep/queue.js";
-import { redisMissing, LocalRedis } from "../../src/sweep/local-redis.js";
-import { tinyClaimsPlan, WorkerProcess } from "../helpers/sweep.js";
-import { until } from "../helpers/wait.js";
+import { submitSweep, type SweepStatus } from "../../src/sweep/queue.js";
+import { QueueFixture, redisSkip, tinyClaimsPlan } from "../helpers/sweep.js";
 
-const missing = redisMissing();
-if (missing && process.env.CI) throw new Error(`CI must have redis-server: ${missing}`);
+const missing = redisSkip();
 
 // Bounds for a loaded 2-core machine; none is a speed assertion.
 const WORKER_READY_MS = 60_000;
 const SWEEP_MS = 120_000;
-const QUEUE = "claims";
 
-let redis: LocalRedis;
-let dir: string;
-let store: ResultsStore;
-let queue: Queue<CellJob>;
-const workers: WorkerProcess[] = [];
+let fx: QueueFixture;
 
-async function waitForQueue(what: string, done: (s: SweepStatus) => boolean): Promise<SweepStatus> {
-  let s: SweepStatus | undefined;
-  await until(async () => done((s = await queueStatus(queue))), SWEEP_MS, () => `${what}; queue: ${JSON.stringify(s)}; workers:\n${workers.map((w) => `--- ${w.name}\n${w.lines.join("\n")}`).join("\n")}`, 250);
-  return s!;
+function waitForQueue(what: string, done: (s: SweepStatus) => boolean): Promise<SweepStatus> {
+  return fx.waitFor(what, SWEEP_MS, done);
 }
 
 const claims = (plan: ClaimsPlan): Experiment => ({ kind: "claims", plan });
 
 before(async () => {
   if (missing) return;
-  redis = await LocalRedis.start();
-  dir = mkdtempSync(join(tmpdir(), "quantscope-claims-queue-"));
-  store = new ResultsStore(join(dir, "store"));
-  queue = new Queue<CellJob>(QUEUE, { connection: { url: redis.url, maxRetriesPerRequest: null } });
-  await queue.waitUntilReady();
-  for (const name of ["A", "B"]) workers.push(new WorkerProcess(name, ["--redis", redis.url, "--store", store.root, "--queue", QUEUE, "--backend", "wasm"]));
-  await Promise.all(workers.map((w) => w.line(/ready/, WORKER_READY_MS)));
+  fx = await QueueFixture.start("claims");
+  const workers = ["A", "B"].map((name) => fx.worker(name, ["--backend", "wasm"]));
+  await Promise.all(fx.workers.map((w) => w.line(/ready/, WORKER_READY_MS)));
 });
 
 after(async () => {
-  await Promise.all(workers.map((w) => w.stop()));
-  await queue?.close();
-  await redis?.dispose();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await fx?.dispose();
 });
 
 test("two workers run a claims plan's cells, duplicated deliveries included, into one result per cell", { skip: missing ?? false }, async () => {
   const plan = tinyClaimsPlan([0, 1]);
   const cells = claimsCells(plan);
-  const s = await submitSweep(claims(plan), { redis: redis.url, queue: QUEUE, preset: "tiny", store });
+  const s = await submitSweep(claims(plan), { redis: fx.redis.url, queue: fx.name, preset: "tiny", store: fx.store });
   assert.deepEqual(s.queued, cells.map((c) => c.id));
   // A duplicate of the first cell under another job id, put at the front: the two workers take it
   // and the original at about the same moment, so the cell is likely trained twice at once.
-  const original = (await queue.getJob(cells[0]!.id))!;
-  await queue.add("duplicate", original.data, { jobId: `${cells[0]!.id}.duplicate`, lifo: true });
+  const original = (await fx.queue.getJob(cells[0]!.id))!;
+  await fx.queue.add("duplicate", original.data, { jobId: `${cells[0]!.id}.duplicate`, lifo: true });
   // And a duplicate of every other cell behind the originals (run at once with its original, or after it).
-  for (const c of cells.slice(1)) await queue.add("duplicate", (await queue.getJob(c.id))!.data, { jobId: `${c.id}.duplicate` });
+  for (const c of cells.slice(1)) await fx.queue.add("duplicate", (await fx.queue.getJob(c.id))!.data, { jobId: `${c.id}.duplicate` });
 
   const final = await waitForQueue("all 6 cells and their 6 duplicates done", (q) => q.done === 12);
   assert.equal(final.failed, 0);
-  for (const w of workers) assert.ok(w.lines.some((l) => /^cell \S+ started/.test(l)), `worker ${w.name} ran cells too:\n${w.lines.join("\n")}`);
+  for (const w of fx.workers) assert.ok(w.lines.some((l) => /^cell \S+ started/.test(l)), `worker ${w.name} ran cells too:\n${w.lines.join("\n")}`);
   // A duplicate delivered once its cell is complete trains nothing.
-  await queue.add("duplicate", original.data, { jobId: `${cells[0]!.id}.late` });
+  await fx.queue.add("duplicate", original.data, { jobId: `${cells[0]!.id}.late` });
   await waitForQueue("the late duplicate done", (q) => q.done === 13);
-  assert.equal((await queue.getJob(`${cells[0]!.id}.late`))!.returnvalue.status, "already-in-store");
+  assert.equal((await fx.queue.getJob(`${cells[0]!.id}.late`))!.returnvalue.status, "already-in-store");
 
-  assert.deepEqual([...(await store.cells())].sort(), cells.map((c) => c.id).sort());
-  const rows = await readInCellOrder(store);
+  assert.deepEqual([...(await fx.store.cells())].sort(), cells.map((c) => c.id).sort());
+  const rows = await readInCellOrder(fx.store);
   assert.deepEqual(rows.runs.map((r) => r.run), ["base/seed0", "base/seed1", "wd0.1/seed0", "wd0.1/seed1", "unfriendly-d16/seed0", "unfriendly-d16/seed1"], "one runs row per cell, in the plan's order");
   for (const r of rows.runs) {
     assert.equal(r.status, "finished");
@@ -90,11 +68,11 @@ test("two workers run a claims plan's cells, duplicated deliveries included, int
     // Checkpoint evaluations at steps 3 and 6: one float loss each, counted once.
     assert.deepEqual(rows.traces.filter((t) => t.run === r.run && t.metric === "ckpt_heldout_loss").map((t) => t.step), [3, 6], `checkpoint rows of ${r.run}`);
   }
-  const [manifest] = await readManifests(store);
+  const [manifest] = await readManifests(fx.store);
   assert.equal(manifest!.experiment.kind, "claims");
   assert.equal(manifest!.hash, experimentHash(claims(plan)));
   // Submitting the plan again queues nothing: every cell is in the store.
-  const again = await submitSweep(claims(plan), { redis: redis.url, queue: QUEUE, store });
+  const again = await submitSweep(claims(plan), { redis: fx.redis.url, queue: fx.name, store: fx.store });
   assert.equal(again.inStore.length, 6);
   assert.deepEqual([...again.queued, ...again.requeued], []);
 });
@@ -102,9 +80,9 @@ test("two workers run a claims plan's cells, duplicated deliveries included, int
 test("claims cells that throw or diverge fail with their error after bounded attempts; another version's are refused", { skip: missing ?? false }, async () => {
   // lr -1 is rejected when the trainer is built (a throw on every attempt); lr 1e4 makes the loss diverge.
   const bad = tinyClaimsPlan([30], ["base", "wd0.1"], { base: { lr: -1 }, "wd0.1": { lr: 1e4, warmupSteps: 0 } });
-  await submitSweep(claims(bad), { redis: redis.url, queue: QUEUE, attempts: 2 });
+  await submitSweep(claims(bad), { redis: fx.redis.url, queue: fx.name, attempts: 2 });
   const other = tinyClaimsPlan([40], ["base"]);
-  await submitSweep(claims(other), { redis: redis.url, queue: QUEUE, version: "0.0.0-other" });
+  await submitSweep(claims(other), { redis: fx.redis.url, queue: fx.name, version: "0.0.0-other" });
   const s = await waitForQueue("the throwing, diverging and other-version claims cells failed", (q) => q.failed === 3);
   const byId = new Map(s.failures.map((f) => [f.id, f]));
   const [throws, diverges] = claimsCells(bad);
@@ -116,9 +94,9 @@ test("claims cells that throw or diverge fail with their error after bounded att
   assert.equal(byId.get(id)!.error, `version mismatch: cell ${id} was submitted by quantscope 0.0.0-other, but this worker runs quantscope ${QUANTSCOPE_VERSION}; run workers of the submitter's version (or resubmit the sweep with this one)`);
   assert.equal(byId.get(id)!.attempts, 1);
   // The diverged run is stored (status diverged, no quantization rows); the throwing and refused ones left nothing.
-  const have = await store.cells();
+  const have = await fx.store.cells();
   assert.ok(have.has(diverges!.id) && !have.has(throws!.id) && !have.has(id));
-  const runs = (await store.readRows("runs")).filter((r) => r.seed === 30 || r.seed === 40);
+  const runs = (await fx.store.readRows("runs")).filter((r) => r.seed === 30 || r.seed === 40);
   assert.deepEqual(runs.map((r) => [r.run, r.status]), [["wd0.1/seed30", "diverged"]]);
-  assert.equal((await store.readRows("quant")).filter((q) => q.run === "wd0.1/seed30").length, 0);
+  assert.equal((await fx.store.readRows("quant")).filter((q) => q.run === "wd0.1/seed30").length, 0);
 });

@@ -6,21 +6,14 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Queue } from "bullmq";
 import type { SweepSpec } from "../../src/evaluate/sweep.js";
 import { QUANTSCOPE_VERSION } from "../../src/package-root.js";
-import { ResultsStore } from "../../src/store/results.js";
 import { sweepCells } from "../../src/sweep/cells.js";
-import { queueStatus, submitSweep, type SweepStatus } from "../../src/sweep/queue.js";
-import { redisMissing, LocalRedis } from "../../src/sweep/local-redis.js";
-import { tinySpec, WorkerProcess } from "../helpers/sweep.js";
+import { submitSweep, type SweepStatus } from "../../src/sweep/queue.js";
+import { QueueFixture, redisSkip, tinySpec, WorkerProcess } from "../helpers/sweep.js";
 import { until } from "../helpers/wait.js";
 
-const missing = redisMissing();
-if (missing && process.env.CI) throw new Error(`CI must have redis-server: ${missing}`);
+const missing = redisSkip();
 
 // Bounds for a loaded 2-core machine; none is a speed assertion.
 const WORKER_READY_MS = 60_000;
@@ -28,51 +21,34 @@ const SWEEP_MS = 90_000;
 /** Lock of a worker's cell: a killed worker's cell is retried this long after its last renewal. */
 const LOCK_MS = "3000";
 
-let redis: LocalRedis;
-let dir: string;
-let store: ResultsStore;
-let queue: Queue;
-const QUEUE = "faults";
-const workers: WorkerProcess[] = [];
+let fx: QueueFixture;
 
 function startWorker(name: string): WorkerProcess {
-  const w = new WorkerProcess(name, ["--redis", redis.url, "--store", store.root, "--queue", QUEUE, "--lock-ms", LOCK_MS]);
-  workers.push(w);
-  return w;
+  return fx.worker(name, ["--lock-ms", LOCK_MS]);
 }
 
-async function waitForQueue(what: string, done: (s: SweepStatus) => boolean): Promise<SweepStatus> {
-  let s: SweepStatus | undefined;
-  await until(async () => done((s = await queueStatus(queue))), SWEEP_MS, () => `${what}; queue: ${JSON.stringify(s)}; workers:\n${workers.map((w) => `--- ${w.name}\n${w.lines.join("\n")}`).join("\n")}`, 250);
-  return s!;
+function waitForQueue(what: string, done: (s: SweepStatus) => boolean): Promise<SweepStatus> {
+  return fx.waitFor(what, SWEEP_MS, done);
 }
 
 /** Each cell of `spec` is in the store exactly once: one runs row per cell, and one set of metrics rows. */
 async function assertOneResultPerCell(spec: SweepSpec): Promise<void> {
   const ids = sweepCells(spec).map((c) => c.id);
-  const have = await store.cells();
+  const have = await fx.store.cells();
   for (const id of ids) assert.ok(have.has(id), `cell ${id} is not complete in the store`);
-  const runs = (await store.readRows("runs")).filter((r) => Object.keys(spec.recipes).includes(r.recipeLabel) && spec.seeds.includes(r.seed));
+  const runs = (await fx.store.readRows("runs")).filter((r) => Object.keys(spec.recipes).includes(r.recipeLabel) && spec.seeds.includes(r.seed));
   assert.equal(runs.length, ids.length, `runs rows: ${runs.map((r) => r.run).join(", ")}`);
   assert.equal(new Set(runs.map((r) => r.run)).size, ids.length);
-  const metrics = await store.readRows("metrics");
+  const metrics = await fx.store.readRows("metrics");
   for (const r of runs) assert.equal(metrics.filter((m) => m.run === r.run).length, r.steps, `metrics rows of ${r.run}`);
 }
 
 before(async () => {
-  if (missing) return;
-  redis = await LocalRedis.start();
-  dir = mkdtempSync(join(tmpdir(), "quantscope-sweep-"));
-  store = new ResultsStore(join(dir, "store"));
-  queue = new Queue(QUEUE, { connection: { url: redis.url, maxRetriesPerRequest: null } });
-  await queue.waitUntilReady();
+  if (!missing) fx = await QueueFixture.start("faults");
 });
 
 after(async () => {
-  await Promise.all(workers.map((w) => w.stop()));
-  await queue?.close();
-  await redis?.dispose();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await fx?.dispose();
 });
 
 test("a worker killed with SIGKILL mid-cell: the cell is retried elsewhere and every cell is stored exactly once", { skip: missing ?? false }, async () => {
@@ -80,10 +56,10 @@ test("a worker killed with SIGKILL mid-cell: the cell is retried elsewhere and e
   const b = startWorker("B");
   await Promise.all([a.line(/ready/, WORKER_READY_MS), b.line(/ready/, WORKER_READY_MS)]);
   const spec = tinySpec([10, 11]);
-  const s = await submitSweep({ kind: "sweep", spec }, { redis: redis.url, queue: QUEUE });
+  const s = await submitSweep({ kind: "sweep", spec }, { redis: fx.redis.url, queue: fx.name });
   assert.equal(s.queued.length, 4);
   // Resubmitting the same sweep queues nothing twice (job ids are the cells' ids).
-  assert.deepEqual((await submitSweep({ kind: "sweep", spec }, { redis: redis.url, queue: QUEUE })).queued, []);
+  assert.deepEqual((await submitSweep({ kind: "sweep", spec }, { redis: fx.redis.url, queue: fx.name })).queued, []);
 
   const started = await a.line(/^cell \S+ started/, SWEEP_MS);
   const victim = started.split(" ")[1]!;
@@ -99,14 +75,14 @@ test("a worker killed with SIGKILL mid-cell: the cell is retried elsewhere and e
 });
 
 test("Redis restarted mid-sweep: the workers reconnect and the sweep finishes", { skip: missing ?? false }, async () => {
-  const live = workers.filter((w) => w.proc.exitCode === null && w.proc.signalCode === null);
+  const live = fx.workers.filter((w) => w.proc.exitCode === null && w.proc.signalCode === null);
   assert.ok(live.length >= 2, "two workers left from the previous test");
   const spec = tinySpec([20, 21]);
-  await submitSweep({ kind: "sweep", spec }, { redis: redis.url, queue: QUEUE });
+  await submitSweep({ kind: "sweep", spec }, { redis: fx.redis.url, queue: fx.name });
   const ids = new Set(sweepCells(spec).map((c) => c.id));
   await until(() => live.some((w) => w.lines.some((l) => /^cell (\S+) started/.test(l) && ids.has(l.split(" ")[1]!))), SWEEP_MS, () => "no worker started a cell of the second sweep");
   const before = live.map((w) => w.lines.length);
-  await redis.restart();
+  await fx.redis.restart();
   await waitForQueue("the second sweep's 4 cells done after the restart", (q) => q.done === 8);
   // Every connection of the old Redis process died with it: cells started after the restart were
   // fetched over reconnected connections.
@@ -119,7 +95,7 @@ test("Redis restarted mid-sweep: the workers reconnect and the sweep finishes", 
 test("cells that throw or diverge are failed with their error, after bounded attempts", { skip: missing ?? false }, async () => {
   // lr -1 is rejected when the trainer is built (a throw on every attempt); lr 1e4 makes the loss NaN at step 2.
   const spec = tinySpec([30], { throws: { lr: -1 }, diverges: { lr: 1e4, warmupSteps: 0 } });
-  await submitSweep({ kind: "sweep", spec }, { redis: redis.url, queue: QUEUE, attempts: 2 });
+  await submitSweep({ kind: "sweep", spec }, { redis: fx.redis.url, queue: fx.name, attempts: 2 });
   const s = await waitForQueue("both bad cells failed", (q) => q.failed === 2);
   const [throws, diverges] = sweepCells(spec);
   const byId = new Map(s.failures.map((f) => [f.id, f]));
@@ -127,29 +103,29 @@ test("cells that throw or diverge are failed with their error, after bounded att
   assert.equal(byId.get(throws!.id)!.attempts, 2, "a throwing cell gets exactly its 2 attempts");
   assert.match(byId.get(diverges!.id)!.error, /diverged at step 2/);
   assert.equal(byId.get(diverges!.id)!.attempts, 1, "divergence is not retried");
-  for (const id of [throws!.id, diverges!.id]) assert.equal(await (await queue.getJob(id))!.getState(), "failed");
+  for (const id of [throws!.id, diverges!.id]) assert.equal(await (await fx.queue.getJob(id))!.getState(), "failed");
   // The diverged run is stored (status diverged, no quantization rows); the throwing one left nothing.
-  const runs = (await store.readRows("runs")).filter((r) => r.seed === 30);
+  const runs = (await fx.store.readRows("runs")).filter((r) => r.seed === 30);
   assert.deepEqual(runs.map((r) => [r.recipeLabel, r.status]), [["diverges", "diverged"]]);
-  assert.equal((await store.readRows("quant")).filter((q) => q.run === "diverges/seed30").length, 0);
+  assert.equal((await fx.store.readRows("quant")).filter((q) => q.run === "diverges/seed30").length, 0);
 });
 
 test("a worker refuses a cell submitted by another quantscope version, naming both versions", { skip: missing ?? false }, async () => {
   const spec = tinySpec([40]).recipes;
   const one = { ...tinySpec([40]), recipes: { friendly: spec.friendly! } };
-  await submitSweep({ kind: "sweep", spec: one }, { redis: redis.url, queue: QUEUE, version: "0.0.0-other" });
+  await submitSweep({ kind: "sweep", spec: one }, { redis: fx.redis.url, queue: fx.name, version: "0.0.0-other" });
   const s = await waitForQueue("the other version's cell failed", (q) => q.failed === 3);
   const id = sweepCells(one)[0]!.id;
   const f = s.failures.find((x) => x.id === id);
   assert.ok(f, `cell ${id} among the failures`);
   assert.equal(f.error, `version mismatch: cell ${id} was submitted by quantscope 0.0.0-other, but this worker runs quantscope ${QUANTSCOPE_VERSION}; run workers of the submitter's version (or resubmit the sweep with this one)`);
   assert.equal(f.attempts, 1);
-  assert.ok(!(await store.cells()).has(id));
-  assert.ok(workers.some((w) => w.lines.some((l) => l.includes(`cell ${id} failed`) && l.includes("version mismatch"))), "the worker printed the refusal");
+  assert.ok(!(await fx.store.cells()).has(id));
+  assert.ok(fx.workers.some((w) => w.lines.some((l) => l.includes(`cell ${id} failed`) && l.includes("version mismatch"))), "the worker printed the refusal");
 
   // Resubmitted by this version, the failed cell is queued again with the new data and runs.
-  const again = await submitSweep({ kind: "sweep", spec: one }, { redis: redis.url, queue: QUEUE, store });
+  const again = await submitSweep({ kind: "sweep", spec: one }, { redis: fx.redis.url, queue: fx.name, store: fx.store });
   assert.deepEqual(again.requeued, [id]);
   await waitForQueue("the resubmitted cell done", (q) => q.failed === 2 && q.done === 9);
-  assert.ok((await store.cells()).has(id));
+  assert.ok((await fx.store.cells()).has(id));
 });
