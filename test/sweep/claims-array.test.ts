@@ -14,11 +14,11 @@ import { claimTableFromFolder } from "../../src/evaluate/claims-folder.js";
 import { assessClaims, claimTable, claimTableMarkdown } from "../../src/evaluate/claims.js";
 import { runClaims } from "../../src/evaluate/run-claims.js";
 import { ResultsStore } from "../../src/store/results.js";
-import { readInCellOrder } from "../../src/sweep/collect.js";
+import { readInCellOrder, writeManifest } from "../../src/sweep/collect.js";
 import { shardCells } from "../../src/sweep/shard.js";
 import { testBackend } from "../helpers/backend.js";
 import { CLI } from "../helpers/package.js";
-import { tinyClaimsPlan, withoutClock } from "../helpers/sweep.js";
+import { tinyClaimsPlan, tinySpec, withoutClock } from "../helpers/sweep.js";
 
 /** Runs `quantscope ARGS` to its end (no shard variables inherited); resolves with its exit code and output. */
 function quantscope(args: string[]): Promise<{ code: number | null; out: string }> {
@@ -81,6 +81,12 @@ test("claims cells run as shards 0/2 and 1/2 into one store give runClaims' one-
     const fromCli = await quantscope(["claims", "--from", shards]);
     assert.equal(fromCli.code, 0, fromCli.out);
     assert.equal(fromCli.out.trim(), table);
+
+    // A sweep recorded in the same store would mix its runs into the claims: the report refuses.
+    await writeManifest(store, { kind: "sweep", spec: tinySpec([0]) }, null);
+    const mixed = await quantscope(["sweep", "report", "--store", shards]);
+    assert.equal(mixed.code, 2, mixed.out);
+    assert.match(mixed.out, /holds both claims plans and sweeps .*: their runs would be mixed in one report; use one store per experiment/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

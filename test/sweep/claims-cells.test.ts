@@ -2,11 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { claimsCells, claimsPlanHash } from "../../src/evaluate/claims-cells.js";
 import { CLAIM_PLANS } from "../../src/evaluate/claims-presets.js";
-import { EXPERIMENTS } from "../../src/evaluate/presets.js";
 import { sizeLabel, specHash } from "../../src/sweep/cells.js";
-import { experimentCells, experimentHash } from "../../src/sweep/experiment.js";
 import { shardCells } from "../../src/sweep/shard.js";
-import { presetExperiment } from "../../cli/sweep-spec.js";
 
 test("a claims plan is arms × seeds as cells with deterministic, distinct ids naming the plan, arm, size and seed", () => {
   const plan = CLAIM_PLANS.full;
@@ -47,17 +44,4 @@ test("the ci and demo claims plans expand to their arms × seeds; an arm id repe
   assert.deepEqual(claimsCells(CLAIM_PLANS.demo).map((c) => `${c.recipeLabel}/${c.seed}`), ["base/3", "base/4", "base/5", "dropout0.1/3", "dropout0.1/4", "dropout0.1/5"]);
   const plan = CLAIM_PLANS.demo;
   assert.throws(() => claimsCells({ ...plan, arms: [plan.arms[0]!, plan.arms[0]!] }), /cells collide/);
-});
-
-test("--preset names the claims plans bare and the paper-comparison sweeps as paper-<name>", () => {
-  const full = presetExperiment("full")!;
-  assert.equal(full.kind, "claims");
-  assert.equal(experimentHash(full), claimsPlanHash(CLAIM_PLANS.full));
-  assert.equal(experimentCells(full).length, 36);
-  const paper = presetExperiment("paper-full")!;
-  assert.equal(paper.kind, "sweep");
-  assert.equal(experimentHash(paper), specHash(EXPERIMENTS.full));
-  assert.equal(presetExperiment("paper-"), null);
-  assert.equal(presetExperiment("gpu"), null, "the paper-comparison gpu sweep is paper-gpu");
-  assert.equal(presetExperiment("toString"), null);
 });
