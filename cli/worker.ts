@@ -7,9 +7,9 @@ import { positiveInt, redisUrl } from "./sweep-spec.js";
 
 const USAGE = `usage: quantscope worker --redis URL --store DIR [--concurrency N] [--queue NAME] [--backend NAME] [--lock-ms MS]
 
-Runs cells from the queue (a sweep's, or a claims plan's: each job says which) into the results store DIR (which every worker and the report must
-see: a shared filesystem with atomic rename; see docs/sweeps.md). Stops on SIGINT/SIGTERM after
-its running cells finish. --lock-ms: how soon a dead worker's cell is retried (default 30000).`;
+Runs cells from the queue (a sweep's or a claims plan's: each job says which) into the results
+store DIR (which every worker and the report must see: a shared filesystem with atomic rename; see
+docs/sweeps.md). Stops on SIGINT/SIGTERM after its running cells finish. --lock-ms: how soon a dead worker's cell is retried (default 30000).`;
 
 function line(e: WorkerEvent): string {
   switch (e.kind) {
