@@ -132,10 +132,10 @@ export function buildSnapshot(spec: SnapshotSpec, dir = snapshotDir()): void {
   try {
     const env = { ...process.env, QUANTSCOPE_SNAPSHOT_SPEC: specFile };
     const built = spawnSync(process.execPath, ["--snapshot-blob", blob, "--build-snapshot", entry], { env, encoding: "utf8" });
-    if (built.status !== 0 || !existsSync(blob)) throw new Error(`node --build-snapshot failed (${built.status ?? built.signal}): ${built.stderr.trim().split("\n").slice(-3).join(" / ")}`);
+    if (built.status !== 0 || !existsSync(blob)) throw new Error(`node --build-snapshot failed (${built.status ?? built.signal}): ${firstError(built.stderr)}`);
     const check = spawnSync(process.execPath, ["--snapshot-blob", blob], { env: { ...process.env, QUANTSCOPE_SNAPSHOT_CHECK: "1" }, encoding: "utf8" });
     const loaded = check.status === 0 ? (JSON.parse(check.stdout.trim() || "{}") as { files?: number }) : {};
-    if (loaded.files !== spec.files.length) throw new Error(`the built snapshot does not load (${check.status ?? check.signal}): ${check.stderr.trim().split("\n").slice(-3).join(" / ")}`);
+    if (loaded.files !== spec.files.length) throw new Error(`the built snapshot does not load (${check.status ?? check.signal}): ${firstError(check.stderr)}`);
     const previous = readMeta(dir);
     const meta: SnapshotMeta = { node: process.version, arch: process.arch, stamps: stamps(spec.typescript), files: spec.files, blob: basename(blob), blobBytes: statSync(blob).size };
     const tmp = join(dir, `meta-${id}.json`);
@@ -149,6 +149,12 @@ export function buildSnapshot(spec: SnapshotSpec, dir = snapshotDir()): void {
     rmSync(specFile, { force: true });
     rmSync(entry, { force: true });
   }
+}
+
+/** The line of node's stderr that says what went wrong. */
+function firstError(stderr: string): string {
+  const lines = stderr.split("\n").map((l) => l.trim());
+  return lines.find((l) => /^\w*Error\b|^Error:/.test(l)) ?? lines.filter(Boolean).slice(-3).join(" / ");
 }
 
 /** The lock a build holds; older than this, its builder is taken to have died. */
