@@ -40,14 +40,7 @@ export async function runKernel(args: string[]): Promise<number> {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  const { Kernel } = await import("../kernel/server.js");
-  try {
-    await Kernel.fromFile(values.f).start();
-  } catch (err) {
-    // Exit now: zeromq's threads would otherwise keep a kernel that never started alive.
-    console.error(`quantscope kernel: ${(err as Error).message}`);
-    process.exit(1);
-  }
-  // The kernel runs until a shutdown request (or a signal from the Jupyter server) ends the process.
-  return new Promise<number>(() => undefined);
+  // The kernel is a child process, started from its start-up snapshot when there is one.
+  const { launchKernel } = await import("../kernel/launch.js");
+  return launchKernel(values.f);
 }

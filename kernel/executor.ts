@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { join, sep } from "node:path";
 import { PACKAGE_JSON, packageRoot } from "../src/package-root.js";
+import { typescriptPath, warmState } from "./snapshot.js";
 
 /** Root of the quantscope package this kernel runs from (…/quantscope). */
 const PACKAGE_ROOT = packageRoot();
@@ -8,7 +9,8 @@ const LIBRARY_ENTRY = join(PACKAGE_ROOT, PACKAGE_JSON.main);
 
 const require = createRequire(import.meta.url);
 type TS = typeof import("@tslab/typescript-for-tslab");
-const ts = require("@tslab/typescript-for-tslab") as TS;
+// As tslab's converter requires it: the instance a start-up snapshot warmed, when there is one.
+const ts = require(typescriptPath()) as TS;
 const { createConverter, isCompleteCode } = require("tslab/dist/converter.js") as typeof import("tslab/dist/converter.js");
 const { createExecutor } = require("tslab/dist/executor.js") as typeof import("tslab/dist/executor.js");
 
@@ -19,10 +21,9 @@ const { createExecutor } = require("tslab/dist/executor.js") as typeof import("t
  * forwarding `<cwd>/node_modules/tslab` paths in the compiler's file system; this forwards missing
  * `<cwd>/node_modules/…` paths to the kernel's install.
  */
-function installResolutionFallback(cwd: string): void {
-  const sys = ts.sys as typeof ts.sys & { quantscopeForwarding?: boolean };
-  if (sys.quantscopeForwarding) return;
-  sys.quantscopeForwarding = true;
+function installResolutionFallback(cwd: string): (path: string) => string {
+  const sys = ts.sys as typeof ts.sys & { quantscopeForwarding?: (path: string) => string };
+  if (sys.quantscopeForwarding) return sys.quantscopeForwarding;
   const local = join(cwd, "node_modules") + sep;
   const fileExists = sys.fileExists.bind(sys);
   const directoryExists = sys.directoryExists.bind(sys);
@@ -35,6 +36,7 @@ function installResolutionFallback(cwd: string): void {
     if (rest === "quantscope" || rest.startsWith("quantscope" + sep)) return join(PACKAGE_ROOT, rest.slice("quantscope".length));
     return join(PACKAGE_ROOT, "node_modules", rest);
   };
+  sys.quantscopeForwarding = forward;
   const readFile = sys.readFile.bind(sys);
   const realpath = sys.realpath?.bind(sys);
   sys.fileExists = (p) => fileExists(forward(p));
@@ -58,6 +60,26 @@ function installResolutionFallback(cwd: string): void {
     const f = forward(p);
     return readDirectory(f, ...rest).map((e) => (f === p ? e : join(p, e.slice(f.length))));
   };
+  return forward;
+}
+
+type WarmFiles = NonNullable<import("tslab/dist/converter.js").ConverterOptions["sourceFiles"]>;
+
+/**
+ * The start-up snapshot's files as the converter asks for them: by the path the compiler uses,
+ * which for the kernel's own packages is a path under the notebook folder (forwarded, see
+ * installResolutionFallback), while the snapshot holds them by the file's real path.
+ */
+function warmFilesFor(forward: (path: string) => string): WarmFiles | undefined {
+  const files = warmState()?.files;
+  if (!files) return undefined;
+  return {
+    get: (name: string) => {
+      const real = forward(name);
+      const w = files.get(real);
+      return w && { ...w, path: real };
+    },
+  } as WarmFiles;
 }
 
 /** The same fallback for `require` at run time. */
@@ -96,17 +118,22 @@ export class CellExecutor {
   private readonly executor: import("tslab/dist/executor.js").Executor;
   private lastValue: { value: unknown } | null = null;
   private errors: unknown[][] = [];
+  /** The declaration files the first program read and its compiler options: what a start-up snapshot should hold. */
+  readonly startupFiles: { files: string[]; compilerOptions: Record<string, unknown> };
 
   constructor(rootDir = process.cwd()) {
-    installResolutionFallback(rootDir);
-    const node = createConverter({ isJS: false, isBrowser: false });
+    const forward = installResolutionFallback(rootDir);
+    const sourceFiles = warmFilesFor(forward);
+    const node = createConverter({ isJS: false, isBrowser: false, sourceFiles });
+    const loaded = node.libraryFiles();
+    this.startupFiles = { files: loaded.files.map(forward), compilerOptions: loaded.compilerOptions as Record<string, unknown> };
     // The browser converter (DOM types: seconds to parse) serves only `/** @browser */` cells:
     // made on first use, not at start-up.
     let browser: ReturnType<typeof createConverter> | undefined;
     const converters = {
       node,
       get browser() {
-        return (browser ??= createConverter({ isJS: false, isBrowser: true }));
+        return (browser ??= createConverter({ isJS: false, isBrowser: true, sourceFiles }));
       },
       close: () => {
         node.close();

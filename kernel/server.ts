@@ -8,6 +8,8 @@ import { bindSocket, readConnectionFile, socketUrl, type ConnectionInfo } from "
 import type { ControlWorkerData, ControlWorkerEvent } from "./control-worker.js";
 import { CellExecutor } from "./executor.js";
 import { History, type HistoryRequest } from "./history.js";
+import { snapshotsEnabled } from "./launch.js";
+import { buildSnapshotInBackground, snapshotDir, snapshotToRefresh, typescriptPath } from "./snapshot.js";
 import { makeMessage, parseMessage, serializeMessage, Signer, WireError, type Json, type Message } from "./wire.js";
 
 /** Where replies to a request go: a socket, or the control worker's queue. */
@@ -87,6 +89,7 @@ export class Kernel {
       throw err;
     }
     this.executor = new CellExecutor(process.cwd());
+    this.refreshSnapshot();
     this.captureOutput();
     commManager.transport = this.transport();
     process.on("SIGINT", () => this.executor.interrupt());
@@ -95,6 +98,18 @@ export class Kernel {
     process.on("unhandledRejection", (reason) => this.stream("stderr", `Unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`));
     void this.listen(this.shell, (m) => (this.queue = this.queue.then(() => this.handle(this.shell, m))));
     log(`started (pid ${process.pid})`);
+  }
+
+  /** A start that parsed files its snapshot lacks (or had none) builds one, in the background, for the next start. */
+  private refreshSnapshot(): void {
+    if (!snapshotsEnabled()) return;
+    try {
+      const { files, compilerOptions } = this.executor.startupFiles;
+      const spec = snapshotToRefresh(typescriptPath(), files, compilerOptions);
+      if (spec && buildSnapshotInBackground(spec)) log(`building a start-up snapshot of ${spec.files.length} declaration files in ${snapshotDir()}`);
+    } catch (err) {
+      log(`cannot build a start-up snapshot: ${(err as Error).message}`);
+    }
   }
 
   private startControlWorker(): Promise<void> {

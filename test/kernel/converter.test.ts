@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,10 +22,11 @@ ts.sys.readFile = (p: string, enc?: string) => {
   return readFile(p, enc);
 };
 const { CellExecutor } = await import("../../kernel/executor.js");
+// The kernel runs in the notebook's folder (one per process: the compiler's file system is set up
+// for it once); this one has no node_modules of its own.
+process.chdir(mkdtempSync(join(tmpdir(), "qs-notebook-")));
 
 test("start-up and a plain cell load neither the DOM types nor the kernel's own tool @types", async () => {
-  // The kernel runs in the notebook's folder; this one has no node_modules of its own.
-  process.chdir(mkdtempSync(join(tmpdir(), "qs-notebook-")));
   const executor = new CellExecutor(process.cwd());
   try {
     const r = await executor.execute("const n: number = process.pid; n > 0");
@@ -44,12 +45,31 @@ test("start-up and a plain cell load neither the DOM types nor the kernel's own 
   }
 });
 
-test("the installed tslab carries patches/tslab+1.0.22.patch (each cell built once, not twice)", () => {
-  // npm install applies it (postinstall: patch-package). Unpatched tslab works, at twice the cost per cell.
+test("the installed tslab carries patches/tslab+1.0.22.patch (each cell built once, as a plain program)", () => {
+  // npm install applies it (prepare: patch-package). Unpatched tslab works, at several times the cost per cell.
   const patch = readFileSync(join(ROOT, "patches", "tslab+1.0.22.patch"), "utf8");
-  const converter = readFileSync(require.resolve("tslab/dist/converter.js"), "utf8");
-  const added = patch.split("\n").filter((l) => l.startsWith("+") && !l.startsWith("+++")).map((l) => l.slice(1));
-  assert.ok(added.length > 10);
-  const missing = added.filter((l) => !converter.includes(l));
-  assert.deepEqual(missing, [], "lines of the patch missing from node_modules/tslab/dist/converter.js: run `npx patch-package`");
+  const files = patch.split(/^diff --git /m).slice(1);
+  assert.ok(files.length >= 2, "the patch changes converter.js and its types");
+  for (const part of files) {
+    const file = /^\+\+\+ b\/node_modules\/(.+)$/m.exec(part)![1]!;
+    const text = readFileSync(require.resolve(file), "utf8");
+    const added = part.split("\n").filter((l) => l.startsWith("+") && !l.startsWith("+++")).map((l) => l.slice(1));
+    assert.ok(added.length > 3);
+    const missing = added.filter((l) => !text.includes(l));
+    assert.deepEqual(missing, [], `lines of the patch missing from node_modules/${file}: run \`npx patch-package\``);
+  }
+});
+
+test("a cell importing a local module runs it and the local modules it imports in turn", async () => {
+  // The patched converter walks a cell's dependencies itself (no builder keeps a reference map).
+  writeFileSync("b.ts", "export const base: number = 40;\n");
+  writeFileSync("a.ts", 'import { base } from "./b";\nexport function answer(): number { return base + 2; }\n');
+  const executor = new CellExecutor(process.cwd());
+  try {
+    assert.deepEqual(await executor.execute('import { answer } from "./a";\nanswer()'), { ok: true, hasValue: true, value: 42 });
+    const bad = await executor.execute('import { answer } from "./a";\nconst s: string = answer();');
+    assert.equal(bad.ok, false, "the imported module's types are checked");
+  } finally {
+    executor.close();
+  }
 });

@@ -10,6 +10,7 @@ Prints one JSON line: {kernel: {"startup_s": [...], "expression_ms": [...], "fun
 Kernels alternate within each start-up round, so machine load affects both alike.
 """
 import json
+import os
 import sys
 import time
 
@@ -53,7 +54,17 @@ def stop(km, kc):
     km.shutdown_kernel(now=True)
 
 
-results = {name: {"startup_s": [], "expression_ms": [], "function_ms": []} for name in KERNELS}
+results = {name: {"cold_startup_s": [], "startup_s": [], "expression_ms": [], "function_ms": []} for name in KERNELS}
+# A first start of each kernel, reported apart: it finds no caches (quantscope: no start-up snapshot,
+# which it then builds in the background; the bench waits for that build before the measured starts).
+for name in KERNELS:
+    km, kc, seconds = start(name)
+    results[name]["cold_startup_s"].append(seconds)
+    stop(km, kc)
+lock = os.path.join(os.environ.get("QUANTSCOPE_KERNEL_SNAPSHOT_DIR", ""), "build.lock")
+deadline = time.time() + 300
+while os.environ.get("QUANTSCOPE_KERNEL_SNAPSHOT_DIR") and os.path.exists(lock) and time.time() < deadline:
+    time.sleep(0.2)
 for _ in range(STARTS):
     for name in KERNELS:
         km, kc, seconds = start(name)
