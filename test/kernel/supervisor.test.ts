@@ -1,0 +1,56 @@
+/**
+ * The kernel's supervisor (kernel/supervisor.ts): how it reads the kernel's death, and, driven by a
+ * real jupyter_client (test/python/kernel_supervisor.py), a cell that fills the heap answered with
+ * an out-of-memory error before the kernel exits, shutdown and restart through the supervisor, and
+ * no kernel left behind when the supervisor alone is killed.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describeDeath } from "../../kernel/supervisor.js";
+import { JUPYTER_PYTHON, jupyterMissing } from "../helpers/jupyter.js";
+import { CLI } from "../helpers/package.js";
+import { pythonScript } from "../helpers/python.js";
+import { skipOrFail } from "../helpers/require-tool.js";
+
+const NODE_OOM = "<--- JS stacktrace --->\n\nFATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n----- Native stack trace -----\n";
+
+test("a full heap is told apart by node's last words, with the limit and how to raise it", () => {
+  const death = describeDeath(null, "SIGABRT", `[quantscope kernel] started\n${NODE_OOM}`, new Set());
+  assert.equal(death?.ename, "OutOfMemory");
+  assert.match(death!.evalue, /^JavaScript heap out of memory: .*limit node's default, about \d+ MiB/);
+  assert.match(death!.evalue, /quantscope kernel install --max-old-space-size MIB/);
+});
+
+test("other deaths are named; a shutdown or a signal passed on from the Jupyter server is not a death", () => {
+  assert.deepEqual(describeDeath(null, "SIGSEGV", "", new Set()), { ename: "KernelDied", evalue: "the kernel process was killed by SIGSEGV; its variables are lost" });
+  assert.match(describeDeath(null, "SIGKILL", "", new Set())!.evalue, /killed by SIGKILL \(on Linux, the out-of-memory killer/);
+  assert.deepEqual(describeDeath(3, null, "", new Set()), { ename: "KernelDied", evalue: "the kernel process exited with code 3; its variables are lost" });
+  assert.equal(describeDeath(0, null, "[quantscope kernel] shut down\n", new Set()), null);
+  assert.equal(describeDeath(null, "SIGTERM", "", new Set(["SIGTERM"])), null);
+  assert.equal(describeDeath(null, "SIGINT", "", new Set(["SIGINT"])), null);
+});
+
+test("with a real Jupyter client: out of memory is reported, restart and shutdown work, no kernel outlives its supervisor", { timeout: 300_000 }, (t) => {
+  const missing = jupyterMissing();
+  if (missing) return skipOrFail(t, missing);
+  // A small heap (the kernel itself uses about 80 MiB) so the cell fills it in a second.
+  const prefix = mkdtempSync(join(tmpdir(), "qs-small-heap-"));
+  execFileSync(process.execPath, [CLI, "kernel", "install", "--prefix", prefix, "--name", "quantscope-small-heap", "--max-old-space-size", "128"]);
+  const r = spawnSync(JUPYTER_PYTHON, ["-Xfrozen_modules=off", pythonScript("kernel_supervisor.py"), "quantscope-small-heap"], {
+    env: { ...process.env, JUPYTER_PATH: join(prefix, "share", "jupyter"), PYDEVD_DISABLE_FILE_VALIDATION: "1" },
+    cwd: mkdtempSync(join(tmpdir(), "qs-cwd-")),
+    encoding: "utf8",
+    timeout: 280_000,
+    killSignal: "SIGKILL",
+  });
+  const out = `${r.stdout}\n${r.stderr}`;
+  assert.equal(r.status, 0, `kernel_supervisor.py failed (status ${r.status}, signal ${r.signal}):\n${out.slice(-8000)}`);
+  assert.match(out, /supervisor: 3 ran, 0 failures, 0 errors/);
+  // The kernel's stderr still reaches the Jupyter server's log through the supervisor: node's own words too.
+  assert.match(r.stderr, /FATAL ERROR: .*JavaScript heap out of memory/);
+  assert.match(r.stderr, /\[quantscope kernel\] OutOfMemory: JavaScript heap out of memory: .*limit 128 MiB, set by --max-old-space-size/);
+});
