@@ -21,7 +21,8 @@ const observer: ExecuteObserver = {
 
 // The supervisor gone (killed by SIGKILL alone): this kernel's ports must be freed for the next one.
 // A cell spinning in a loop keeps this event from firing; the control thread watches for that case.
-process.on("disconnect", () => process.exit(1));
+// SIGKILL, as there: nothing is left to save, and process.exit with zeromq sockets open aborts.
+process.on("disconnect", () => process.kill(process.pid, "SIGKILL"));
 process.channel?.unref();
 
 try {

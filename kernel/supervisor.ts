@@ -54,10 +54,13 @@ export const SUPERVISOR_PID_ENV = "QUANTSCOPE_KERNEL_SUPERVISOR_PID";
 /** How much of the kernel's stderr is kept to recognise its last words. */
 const STDERR_TAIL = 8192;
 
-/** The kernel's heap limit in words: the kernelspec's `--max-old-space-size` (the child has this process's node flags), or node's default. */
+/** The kernel's heap limit in words: `--max-old-space-size` from the kernelspec (the child has this process's node flags) or NODE_OPTIONS, or node's default. */
 function heapLimit(): string {
-  const flag = process.execArgv.map((a) => /^--max[-_]old[-_]space[-_]size=(\d+)$/.exec(a)).find(Boolean);
-  if (flag) return `${flag[1]} MiB, set by --max-old-space-size in the kernelspec`;
+  const flag = /(?:^|\s)--max[-_]old[-_]space[-_]size=(\d+)(?:\s|$)/;
+  const fromArgv = process.execArgv.map((a) => flag.exec(a)).find(Boolean);
+  if (fromArgv) return `${fromArgv[1]} MiB, set by --max-old-space-size in the kernelspec`;
+  const fromEnv = flag.exec(process.env.NODE_OPTIONS ?? "");
+  if (fromEnv) return `${fromEnv[1]} MiB, set by --max-old-space-size in NODE_OPTIONS`;
   return `node's default, about ${Math.round(getHeapStatistics().heap_size_limit / 2 ** 20)} MiB`;
 }
 
@@ -125,6 +128,11 @@ export async function superviseKernel(connectionFile: string): Promise<number> {
   const passedOn = new Set<string>();
   for (const signal of FORWARDED) {
     process.on(signal, () => {
+      // After the kernel's death, only the report is left: a request to end ends it.
+      if (child.exitCode !== null || child.signalCode !== null) {
+        if (signal !== "SIGINT") process.exit(128 + constants.signals[signal]);
+        return;
+      }
       passedOn.add(signal);
       child.kill(signal);
     });

@@ -34,7 +34,7 @@ test("other deaths are named; a shutdown or a signal passed on from the Jupyter 
   assert.equal(describeDeath(null, "SIGINT", "", new Set(["SIGINT"])), null);
 });
 
-test("with a real Jupyter client: out of memory is reported, restart and shutdown work, no kernel outlives its supervisor", { timeout: 300_000 }, (t) => {
+test("with a real Jupyter client: out of memory and a killed kernel are reported, restart, shutdown and signals work, no kernel outlives its supervisor", { timeout: 300_000 }, (t) => {
   const missing = jupyterMissing();
   if (missing) return skipOrFail(t, missing);
   // A small heap (the kernel itself uses about 80 MiB) so the cell fills it in a second.
@@ -49,7 +49,7 @@ test("with a real Jupyter client: out of memory is reported, restart and shutdow
   });
   const out = `${r.stdout}\n${r.stderr}`;
   assert.equal(r.status, 0, `kernel_supervisor.py failed (status ${r.status}, signal ${r.signal}):\n${out.slice(-8000)}`);
-  assert.match(out, /supervisor: 3 ran, 0 failures, 0 errors/);
+  assert.match(out, /supervisor: 5 ran, 0 failures, 0 errors/);
   // The kernel's stderr still reaches the Jupyter server's log through the supervisor: node's own words too.
   assert.match(r.stderr, /FATAL ERROR: .*JavaScript heap out of memory/);
   assert.match(r.stderr, /\[quantscope kernel\] OutOfMemory: JavaScript heap out of memory: .*limit 128 MiB, set by --max-old-space-size/);

@@ -3,7 +3,9 @@
 - A cell that fills the heap is answered: an `error` on iopub and an execute_reply with status error
   that say "out of memory" and how to raise the limit, then the idle status; the kernel process then
   exits non-zero, and a restart on the same ports (what the Jupyter server's restarter does) works.
-- Shutdown and restart requests still end the kernel with exit code 0 and take its process with it.
+- A kernel killed in a cell (SIGKILL, as by the system's OOM killer) is answered with a KernelDied error.
+- Shutdown and restart requests still end the kernel with exit code 0 and take its process with it;
+  SIGINT and SIGTERM sent to the supervisor's pid alone reach the kernel.
 - A supervisor killed alone (SIGKILL to its pid, not its group) takes the kernel with it, idle or
   spinning in a loop, so its ports are freed.
 
@@ -98,6 +100,29 @@ class Supervisor(unittest.TestCase):
         km.shutdown_kernel(now=False)
         self.assertEqual(second.wait(timeout=TIMEOUT), 0)
         self.assertTrue(gone(second_kernel))
+
+    def test_a_kernel_killed_in_a_cell_is_answered(self):
+        # As the system's out-of-memory killer would kill it (memory outside the JavaScript heap).
+        km, kc = self.start()
+        supervisor = km.provisioner.process
+        reply = reply_to(kc, kc.execute('process.kill(process.pid, "SIGKILL")'))["content"]
+        self.assertEqual((reply["status"], reply["ename"]), ("error", "KernelDied"))
+        self.assertIn("killed by SIGKILL (on Linux, the out-of-memory killer", reply["evalue"])
+        self.assertEqual(supervisor.wait(timeout=TIMEOUT), 128 + signal.SIGKILL)
+
+    def test_signals_sent_to_the_supervisor_alone_reach_the_kernel(self):
+        km, kc = self.start()
+        self.assertEqual(value_of(kc, "const kept = 41; kept"), "41")
+        supervisor = km.provisioner.process
+        kernel = kernel_process(supervisor.pid)
+        msg_id = start_spinning(kc)
+        os.kill(supervisor.pid, signal.SIGINT)
+        self.assertEqual(reply_to(kc, msg_id)["content"]["ename"], "KeyboardInterrupt")
+        iopub_until_idle(kc, msg_id)
+        self.assertEqual(value_of(kc, "kept + 1"), "42")
+        os.kill(supervisor.pid, signal.SIGTERM)
+        self.assertEqual(supervisor.wait(timeout=TIMEOUT), 128 + signal.SIGTERM)
+        self.assertTrue(gone(kernel))
 
     def test_a_supervisor_killed_alone_takes_its_kernel_with_it(self):
         for spinning in (False, True):
