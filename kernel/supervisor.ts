@@ -41,10 +41,10 @@ export interface Death {
 const OUT_OF_MEMORY = /JavaScript heap out of memory|Reached heap limit|near heap limit/;
 
 /**
- * Signals passed on to the kernel. jupyter_client signals the whole process group (the kernel
- * is in it), so the kernel then gets a SIGINT twice: the second arrives while the first has just
- * stopped the cell, where an interrupt is a no-op. Passing them on is what makes interrupts work for
- * launchers that signal the kernel's pid only.
+ * Signals passed on to the kernel, so they work for launchers that signal the kernel's pid only.
+ * jupyter_client signals the whole process group, and the kernel stays in it (so that its SIGKILL
+ * takes both processes at once); the kernel then gets a SIGINT twice, the second a moment after the
+ * first has stopped the cell, when an interrupt has nothing left to stop.
  */
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
@@ -66,10 +66,11 @@ function heapLimit(): string {
 
 /**
  * Why the kernel died, or null for an ordinary end: exit code 0 (a shutdown request) or a signal
- * that came from outside (SIGTERM from the Jupyter server, passed on here).
+ * that came from outside (SIGTERM from the Jupyter server, passed on here). A full heap is node's
+ * abort (SIGABRT) after its out-of-memory words on stderr.
  */
 export function describeDeath(code: number | null, signal: NodeJS.Signals | null, stderrTail: string, passedOn: ReadonlySet<string>): Death | null {
-  if (OUT_OF_MEMORY.test(stderrTail)) {
+  if (signal === "SIGABRT" && OUT_OF_MEMORY.test(stderrTail)) {
     return {
       ename: "OutOfMemory",
       evalue:

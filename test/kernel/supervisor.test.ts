@@ -30,6 +30,9 @@ test("other deaths are named; a shutdown or a signal passed on from the Jupyter 
   assert.match(describeDeath(null, "SIGKILL", "", new Set())!.evalue, /killed by SIGKILL \(on Linux, the out-of-memory killer/);
   assert.deepEqual(describeDeath(3, null, "", new Set()), { ename: "KernelDied", evalue: "the kernel process exited with code 3; its variables are lost" });
   assert.equal(describeDeath(0, null, "[quantscope kernel] shut down\n", new Set()), null);
+  // Out-of-memory words from some other process the cell started do not make a full heap of this one.
+  assert.equal(describeDeath(0, null, NODE_OOM, new Set()), null);
+  assert.equal(describeDeath(null, "SIGKILL", NODE_OOM, new Set())?.ename, "KernelDied");
   assert.equal(describeDeath(null, "SIGTERM", "", new Set(["SIGTERM"])), null);
   assert.equal(describeDeath(null, "SIGINT", "", new Set(["SIGINT"])), null);
 });
