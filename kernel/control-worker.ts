@@ -9,7 +9,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import * as zmq from "zeromq";
 import { bindSocket } from "./connection.js";
-import { SUPERVISOR_PID_ENV } from "./supervisor.js";
+import { SUPERVISOR_PID_ENV } from "./supervisor-protocol.js";
 import { parseMessage, Signer, WireError } from "./wire.js";
 
 /** What the main thread gives the worker. */

@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as zmq from "zeromq";
 import { bindSocket, readConnectionFile, socketUrl } from "./connection.js";
-import type { Death, ExecuteNotice } from "./supervisor.js";
+import type { Death, ExecuteNotice } from "./supervisor-protocol.js";
 import { makeMessage, serializeMessage, Signer, type Json, type Message } from "./wire.js";
 
 /** How long the client gets to reconnect before the report is given up (ZeroMQ retries every 100 ms). */

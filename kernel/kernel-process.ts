@@ -5,7 +5,7 @@
  * gone, as nothing would then answer for it.
  */
 import { Kernel, type ExecuteObserver } from "./server.js";
-import type { SupervisorNotice } from "./supervisor.js";
+import type { SupervisorNotice } from "./supervisor-protocol.js";
 
 const file = process.argv[2];
 if (!file || !process.send) {

@@ -9,33 +9,14 @@
  * to raise it; see death-report.ts), then exits non-zero, so the Jupyter server restarts the kernel
  * as it restarts any dead kernel.
  *
- * Start-up cost is kept to one node start: this module loads node builtins only, and zeromq and the
- * wire layer are imported only once the child has died.
+ * Start-up cost is kept to one node start: this module loads node builtins only (and the constants it
+ * shares with the kernel); zeromq and the wire layer are imported only once the child has died.
  */
 import { fork } from "node:child_process";
 import { once } from "node:events";
 import { constants } from "node:os";
 import { getHeapStatistics } from "node:v8";
-import type { Header } from "./wire.js";
-
-/** What the kernel process tells its supervisor over the IPC channel. */
-export type SupervisorNotice =
-  | {
-      readonly type: "execute";
-      /** ZeroMQ routing identities of the request (base64): where its execute_reply must go. */
-      readonly identities: readonly string[];
-      readonly header: Header;
-      readonly executionCount: number;
-    }
-  | { readonly type: "executed" };
-
-export type ExecuteNotice = Extract<SupervisorNotice, { type: "execute" }>;
-
-/** Why the kernel died, as the `ename`/`evalue` of the error its client is sent. */
-export interface Death {
-  readonly ename: string;
-  readonly evalue: string;
-}
+import { SUPERVISOR_PID_ENV, type Death, type ExecuteNotice, type SupervisorNotice } from "./supervisor-protocol.js";
 
 /** node's words when V8 aborts on a full heap ("Reached heap limit …" / "Ineffective mark-compacts near heap limit …"). */
 const OUT_OF_MEMORY = /JavaScript heap out of memory|Reached heap limit|near heap limit/;
@@ -47,9 +28,6 @@ const OUT_OF_MEMORY = /JavaScript heap out of memory|Reached heap limit|near hea
  * first has stopped the cell, when an interrupt has nothing left to stop.
  */
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-
-/** The environment variable that gives the kernel its supervisor's pid. */
-export const SUPERVISOR_PID_ENV = "QUANTSCOPE_KERNEL_SUPERVISOR_PID";
 
 /** How much of the kernel's stderr is kept to recognise its last words. */
 const STDERR_TAIL = 8192;
