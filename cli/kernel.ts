@@ -1,16 +1,18 @@
 import { parseArgs } from "node:util";
-import { installKernelSpec, installLabextension, uninstall, type InstallTarget } from "../kernel/install.js";
+import type { InstallTarget } from "../kernel/install.js";
 
 const USAGE = `usage:
   quantscope kernel install [--user | --prefix PREFIX | --sys-prefix] [--name NAME] [--display-name TEXT]
                             [--max-old-space-size MIB]   (the kernel's heap limit, written into kernel.json)
   quantscope kernel uninstall [--user | --prefix PREFIX | --sys-prefix] [--name NAME]
-  quantscope kernel -f CONNECTION_FILE`;
+  quantscope kernel -f CONNECTION_FILE   (runs the kernel under a small supervisor that reports a death
+                                         mid-cell, such as a full heap, to the notebook)`;
 
 /** `quantscope kernel …`: install the kernelspec, or run the kernel on a connection file. */
 export async function runKernel(args: string[]): Promise<number> {
   if (args[0] === "install" || args[0] === "uninstall") {
     const installing = args[0] === "install";
+    const { installKernelSpec, installLabextension, uninstall } = await import("../kernel/install.js");
     const { values } = parseArgs({ args: args.slice(1), options: { user: { type: "boolean" }, prefix: { type: "string" }, "sys-prefix": { type: "boolean" }, name: { type: "string" }, ...(installing ? { "display-name": { type: "string" }, "max-old-space-size": { type: "string" } } : {}) } });
     const chosen = [values.user, values.prefix !== undefined, values["sys-prefix"]].filter(Boolean).length;
     if (chosen > 1) {
@@ -40,7 +42,8 @@ export async function runKernel(args: string[]): Promise<number> {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  // The kernel is a child process, started from its start-up snapshot when there is one.
-  const { launchKernel } = await import("../kernel/launch.js");
-  return launchKernel(values.f);
+  // Only the supervisor runs in this process (node builtins only): the kernel is its child, started
+  // from its start-up snapshot when there is one.
+  const { superviseKernel } = await import("../kernel/supervisor.js");
+  return superviseKernel(values.f);
 }

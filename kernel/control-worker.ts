@@ -9,6 +9,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import * as zmq from "zeromq";
 import { bindSocket } from "./connection.js";
+import { SUPERVISOR_PID_ENV } from "./supervisor-protocol.js";
 import { parseMessage, Signer, WireError } from "./wire.js";
 
 /** What the main thread gives the worker. */
@@ -71,21 +72,28 @@ async function listen(): Promise<void> {
 
 /**
  * Ends the kernel when the process that started it (jupyter_client sets JPY_PARENT_PID) is gone, as
- * ipykernel does, so no kernel is orphaned. Watched from this thread because the main thread may be
- * stuck in a loop nobody will ever interrupt; SIGKILL, because with the parent gone nothing is left
- * to save and a spinning main thread would never run an exit handler.
+ * ipykernel does, so no kernel is orphaned; and when its supervisor is gone (this process then has
+ * another parent), so its ports are free for the kernel that replaces it. Watched from this thread
+ * because the main thread may be stuck in a loop nobody will ever interrupt; SIGKILL, because with
+ * the parent gone nothing is left to save and a spinning main thread would never run an exit handler.
  */
 function watchParent(): void {
-  const parent = Number(process.env.JPY_PARENT_PID);
-  if (!parent) return;
+  const starter = Number(process.env.JPY_PARENT_PID);
+  const supervisor = Number(process.env[SUPERVISOR_PID_ENV]);
+  if (!starter && !supervisor) return;
   setInterval(() => {
+    if (supervisor && process.ppid !== supervisor) return exit(`supervisor process ${supervisor} is gone`);
     try {
-      process.kill(parent, 0);
+      if (starter) process.kill(starter, 0);
     } catch {
-      log(`parent process ${parent} is gone: exiting`);
-      process.kill(process.pid, "SIGKILL");
+      exit(`parent process ${starter} is gone`);
     }
   }, 2000);
+}
+
+function exit(why: string): void {
+  log(`${why}: exiting`);
+  process.kill(process.pid, "SIGKILL");
 }
 
 // A bind failure must reach the main thread as a message: thrown here, it would end the worker

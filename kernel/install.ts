@@ -44,7 +44,8 @@ export interface KernelSpecOptions {
   /**
    * The kernel's JavaScript heap limit in MiB (node's `--max-old-space-size`), for notebooks that
    * hold more than node's default (about 2–4 GiB, by machine). A cell that exceeds it ends the
-   * kernel process: node cannot recover from a full heap.
+   * kernel process (node cannot recover from a full heap); the kernel's supervisor then answers the
+   * cell with an `OutOfMemory` error that names this limit (see supervisor.ts).
    */
   readonly maxOldSpaceSizeMb?: number;
 }

@@ -8,13 +8,18 @@ import { bindSocket, readConnectionFile, socketUrl, type ConnectionInfo } from "
 import type { ControlWorkerData, ControlWorkerEvent } from "./control-worker.js";
 import { CellExecutor } from "./executor.js";
 import { History, type HistoryRequest } from "./history.js";
-import { snapshotsEnabled } from "./launch.js";
-import { buildSnapshotInBackground, snapshotDir, snapshotToRefresh, typescriptPath } from "./snapshot.js";
+import { buildSnapshotInBackground, snapshotDir, snapshotsEnabled, snapshotToRefresh, typescriptPath } from "./snapshot.js";
 import { makeMessage, parseMessage, serializeMessage, Signer, WireError, type Json, type Message } from "./wire.js";
 
 /** Where replies to a request go: a socket, or the control worker's queue. */
 interface Replier {
   send(frames: Buffer[]): Promise<void>;
+}
+
+/** Told when an execute request starts and ends: the supervisor answers for a kernel that dies mid-cell. */
+export interface ExecuteObserver {
+  executeStarted(msg: Message, executionCount: number): void;
+  executeEnded(): void;
 }
 
 /** Messages larger than this are refused unread: a runaway front end must not exhaust memory. */
@@ -58,13 +63,13 @@ export class Kernel {
   private iopubQueue: Promise<void> = Promise.resolve();
   private closed = false;
 
-  constructor(private readonly conn: ConnectionInfo, private readonly file = "(given)") {
+  constructor(private readonly conn: ConnectionInfo, private readonly file = "(given)", private readonly observer?: ExecuteObserver) {
     this.signer = new Signer(conn.key, conn.signature_scheme);
   }
 
   /** A kernel for a connection file, checked up front (see {@link readConnectionFile}). */
-  static fromFile(path: string): Kernel {
-    return new Kernel(readConnectionFile(path), path);
+  static fromFile(path: string, observer?: ExecuteObserver): Kernel {
+    return new Kernel(readConnectionFile(path), path, observer);
   }
 
   private url(port: number): string {
@@ -208,6 +213,7 @@ export class Kernel {
       }
     } finally {
       this.publish("status", { execution_state: "idle" }, msg);
+      if (type === "execute_request") this.observer?.executeEnded();
       // Output from async work started by a cell (timers, training loops) goes to that cell.
       this.parent = type === "execute_request" ? msg : previous;
     }
@@ -281,6 +287,7 @@ export class Kernel {
     const silent = Boolean(msg.content.silent);
     if (!silent && msg.content.store_history !== false) this.executionCount++;
     const count = this.executionCount;
+    this.observer?.executeStarted(msg, count);
     if (!silent) this.publish("execute_input", { code, execution_count: count }, msg);
     const outcome = await this.executor.execute(code);
     const store = !silent && msg.content.store_history !== false;

@@ -22,6 +22,11 @@ const IMPORTER = fileURLToPath(new URL("./snapshot-import.cjs", import.meta.url)
 const BUILDER = fileURLToPath(new URL("./snapshot-build.js", import.meta.url));
 const WARM_KEY = Symbol.for("quantscope.kernelSnapshot");
 
+/** Whether kernels start from (and build) a start-up snapshot: QUANTSCOPE_KERNEL_SNAPSHOT=0 turns it off. */
+export function snapshotsEnabled(): boolean {
+  return process.env.QUANTSCOPE_KERNEL_SNAPSHOT !== "0";
+}
+
 /**
  * typescript.js of the compiler, resolved as tslab's converter resolves it (the snapshot must warm
  * that very module). Resolving loads nothing.

@@ -12,7 +12,8 @@ from queue import Empty
 from jupyter_client.manager import start_new_kernel
 from jupyter_client.session import Session
 
-TIMEOUT = 60
+import kernel_client
+from kernel_client import TIMEOUT, start_spinning
 
 
 class KernelComms(unittest.TestCase):
@@ -27,32 +28,16 @@ class KernelComms(unittest.TestCase):
 
     # -- helpers -------------------------------------------------------------------------------
     def reply_to(self, msg_id):
-        while True:
-            reply = self.kc.get_shell_msg(timeout=TIMEOUT)
-            if reply["parent_header"].get("msg_id") == msg_id:
-                return reply
+        return kernel_client.reply_to(self.kc, msg_id)
 
     def iopub_until_idle(self, msg_id):
-        """Every iopub message parented to msg_id, up to and including its idle status."""
-        out = []
-        while True:
-            m = self.kc.get_iopub_msg(timeout=TIMEOUT)
-            if m["parent_header"].get("msg_id") != msg_id:
-                continue
-            out.append(m)
-            if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
-                return out
+        return kernel_client.iopub_until_idle(self.kc, msg_id)
 
     def execute_code(self, code):
-        msg_id = self.kc.execute(code)
-        reply = self.reply_to(msg_id)
-        return reply, self.iopub_until_idle(msg_id)
+        return kernel_client.execute_code(self.kc, code)
 
     def value_of(self, code):
-        reply, msgs = self.execute_code(code)
-        self.assertEqual(reply["content"]["status"], "ok", msgs)
-        results = [m for m in msgs if m["msg_type"] == "execute_result"]
-        return results[-1]["content"]["data"]["text/plain"] if results else None
+        return kernel_client.value_of(self.kc, code)
 
     def send_shell(self, msg_type, content, buffers=None, session=None):
         s = session or self.kc.session
@@ -163,8 +148,7 @@ class KernelComms(unittest.TestCase):
 
     def test_interrupt_stops_a_busy_loop_and_keeps_state(self):
         self.assertEqual(self.value_of("const before = 41; before"), "41")
-        msg_id = self.kc.execute("let spins = 0; while (true) { spins++; }")
-        time.sleep(1.5)
+        msg_id = start_spinning(self.kc, "let spins = 0; while (true) { spins++; }")
         self.km.interrupt_kernel()
         reply = self.reply_to(msg_id)
         self.assertEqual(reply["content"]["status"], "error")
@@ -175,8 +159,7 @@ class KernelComms(unittest.TestCase):
     def test_interrupt_request_on_control_stops_a_busy_loop_and_keeps_state(self):
         # interrupt_mode "message": the request must get through while the main thread spins.
         self.assertEqual(self.value_of("const kept = 6; kept"), "6")
-        msg_id = self.kc.execute("let turns = 0; while (true) { turns++; }")
-        time.sleep(1.5)
+        msg_id = start_spinning(self.kc, "let turns = 0; while (true) { turns++; }")
         # The heartbeat answers while the loop runs (it lives on the control thread).
         self.assertTrue(self.kc.hb_channel.is_beating())
         forged = Session(key=b"not-the-key", session=self.kc.session.session)
