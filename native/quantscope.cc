@@ -1,5 +1,6 @@
-// quantscope's native kernels: single-precision GEMM through OpenBLAS, working on float32 data
-// where it lies in an ArrayBuffer (the tfjs wasm backend's heap), so nothing is copied in or out.
+// quantscope's native kernels: single-precision GEMM through OpenBLAS, and row-wise LayerNorm, GELU
+// and softmax (rows.cc), working on float32 data where it lies in an ArrayBuffer (the tfjs wasm
+// backend's heap), so nothing is copied in or out.
 //
 // Every pointer is a byte offset into that buffer, checked against its length before any work:
 // a wrong offset from JavaScript must throw, never scribble over the heap.
@@ -9,6 +10,8 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+
+#include "rows.h"
 
 namespace {
 
@@ -139,10 +142,100 @@ Napi::Value BiasActivation(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// The heap and the `count` leading arguments after it, checked for the row kernels below.
+Napi::ArrayBuffer RowHeap(const Napi::CallbackInfo& info, size_t count, const char* usage) {
+  if (info.Length() < count + 1 || !info[0].IsArrayBuffer()) throw Napi::TypeError::New(info.Env(), usage);
+  return info[0].As<Napi::ArrayBuffer>();
+}
+
+int64_t Size(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  const int64_t v = Int(info, i, name);
+  if (v < 0) throw Napi::RangeError::New(info.Env(), std::string(name) + " must not be negative");
+  return v;
+}
+
+// layerNorm(heap, x, g, b, y, rows, n, eps)
+Napi::Value LayerNormFn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto heap = RowHeap(info, 7, "layerNorm(heap: ArrayBuffer, x, g, b, y, rows, n, eps)");
+  const int64_t rows = Size(info, 5, "rows"), n = Size(info, 6, "n");
+  const float eps = info[7].As<Napi::Number>().FloatValue();
+  const float* x = At(env, heap, Int(info, 1, "x"), rows * n, "x");
+  const float* g = At(env, heap, Int(info, 2, "g"), n, "g");
+  const float* b = At(env, heap, Int(info, 3, "b"), n, "b");
+  float* y = At(env, heap, Int(info, 4, "y"), rows * n, "y");
+  if (rows > 0 && n > 0) quantscope::LayerNorm(x, g, b, y, rows, n, eps);
+  return env.Undefined();
+}
+
+// layerNormGrad(heap, dy, x, g, dx, dg, db, rows, n, eps)
+Napi::Value LayerNormGradFn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto heap = RowHeap(info, 9, "layerNormGrad(heap: ArrayBuffer, dy, x, g, dx, dg, db, rows, n, eps)");
+  const int64_t rows = Size(info, 7, "rows"), n = Size(info, 8, "n");
+  const float eps = info[9].As<Napi::Number>().FloatValue();
+  const float* dy = At(env, heap, Int(info, 1, "dy"), rows * n, "dy");
+  const float* x = At(env, heap, Int(info, 2, "x"), rows * n, "x");
+  const float* g = At(env, heap, Int(info, 3, "g"), n, "g");
+  float* dx = At(env, heap, Int(info, 4, "dx"), rows * n, "dx");
+  float* dg = At(env, heap, Int(info, 5, "dg"), n, "dg");
+  float* db = At(env, heap, Int(info, 6, "db"), n, "db");
+  if (n > 0) quantscope::LayerNormGrad(dy, x, g, dx, dg, db, rows, n, eps);
+  return env.Undefined();
+}
+
+// gelu(heap, x, y, count)
+Napi::Value GeluFn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto heap = RowHeap(info, 3, "gelu(heap: ArrayBuffer, x, y, count)");
+  const int64_t count = Size(info, 3, "count");
+  const float* x = At(env, heap, Int(info, 1, "x"), count, "x");
+  float* y = At(env, heap, Int(info, 2, "y"), count, "y");
+  quantscope::Gelu(x, y, count);
+  return env.Undefined();
+}
+
+// geluGrad(heap, dy, x, dx, count)
+Napi::Value GeluGradFn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto heap = RowHeap(info, 4, "geluGrad(heap: ArrayBuffer, dy, x, dx, count)");
+  const int64_t count = Size(info, 4, "count");
+  const float* dy = At(env, heap, Int(info, 1, "dy"), count, "dy");
+  const float* x = At(env, heap, Int(info, 2, "x"), count, "x");
+  float* dx = At(env, heap, Int(info, 3, "dx"), count, "dx");
+  quantscope::GeluGrad(dy, x, dx, count);
+  return env.Undefined();
+}
+
+// softmax(heap, x, y, rows, n)
+Napi::Value SoftmaxFn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto heap = RowHeap(info, 4, "softmax(heap: ArrayBuffer, x, y, rows, n)");
+  const int64_t rows = Size(info, 3, "rows"), n = Size(info, 4, "n");
+  const float* x = At(env, heap, Int(info, 1, "x"), rows * n, "x");
+  float* y = At(env, heap, Int(info, 2, "y"), rows * n, "y");
+  if (n > 0) quantscope::Softmax(x, y, rows, n);
+  return env.Undefined();
+}
+
+// softmaxGrad(heap, dy, y, dx, rows, n)
+Napi::Value SoftmaxGradFn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto heap = RowHeap(info, 5, "softmaxGrad(heap: ArrayBuffer, dy, y, dx, rows, n)");
+  const int64_t rows = Size(info, 4, "rows"), n = Size(info, 5, "n");
+  const float* dy = At(env, heap, Int(info, 1, "dy"), rows * n, "dy");
+  const float* y = At(env, heap, Int(info, 2, "y"), rows * n, "y");
+  float* dx = At(env, heap, Int(info, 3, "dx"), rows * n, "dx");
+  if (n > 0) quantscope::SoftmaxGrad(dy, y, dx, rows, n);
+  return env.Undefined();
+}
+
+// Sets OpenBLAS's threads and the row kernels' alike.
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   const int64_t n = Int(info, 0, "threads");
   if (n < 1) throw Napi::RangeError::New(info.Env(), "threads must be at least 1");
   openblas_set_num_threads(static_cast<int>(n));
+  quantscope::SetRowThreads(static_cast<int>(n));
   return info.Env().Undefined();
 }
 
@@ -161,6 +254,12 @@ Napi::Value Config(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sgemm", Napi::Function::New(env, Sgemm, "sgemm"));
   exports.Set("biasActivation", Napi::Function::New(env, BiasActivation, "biasActivation"));
+  exports.Set("layerNorm", Napi::Function::New(env, LayerNormFn, "layerNorm"));
+  exports.Set("layerNormGrad", Napi::Function::New(env, LayerNormGradFn, "layerNormGrad"));
+  exports.Set("gelu", Napi::Function::New(env, GeluFn, "gelu"));
+  exports.Set("geluGrad", Napi::Function::New(env, GeluGradFn, "geluGrad"));
+  exports.Set("softmax", Napi::Function::New(env, SoftmaxFn, "softmax"));
+  exports.Set("softmaxGrad", Napi::Function::New(env, SoftmaxGradFn, "softmaxGrad"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("threads", Napi::Function::New(env, Threads, "threads"));
   exports.Set("config", Napi::Function::New(env, Config, "config"));
