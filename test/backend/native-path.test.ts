@@ -52,8 +52,7 @@ test("without a C++ toolchain the install script still succeeds and selectBacken
   // A copy of the addon's sources, built with a compiler that does not exist.
   const dir = mkdtempSync(join(tmpdir(), "qs-native-"));
   try {
-    cpSync(join(ROOT, "native", "binding.gyp"), join(dir, "native", "binding.gyp"));
-    cpSync(join(ROOT, "native", "quantscope.cc"), join(dir, "native", "quantscope.cc"));
+    for (const file of ["binding.gyp", "quantscope.cc", "rows.cc", "rows.h"]) cpSync(join(ROOT, "native", file), join(dir, "native", file));
     cpSync(join(ROOT, "scripts", "build-native.mjs"), join(dir, "scripts", "build-native.mjs"));
     symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
     const res = spawnSync(process.execPath, [join(dir, "scripts", "build-native.mjs")], { encoding: "utf8", env: { ...process.env, CXX: "/nonexistent/g++", CC: "/nonexistent/gcc" } });
