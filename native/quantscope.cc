@@ -142,92 +142,81 @@ Napi::Value BiasActivation(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// The heap and the `count` leading arguments after it, checked for the row kernels below.
-Napi::ArrayBuffer RowHeap(const Napi::CallbackInfo& info, size_t count, const char* usage) {
-  if (info.Length() < count + 1 || !info[0].IsArrayBuffer()) throw Napi::TypeError::New(info.Env(), usage);
-  return info[0].As<Napi::ArrayBuffer>();
-}
+// A row kernel's arguments, read in order after the heap: its sizes, then its float32 operands as
+// byte offsets into the heap, each checked to hold the floats it must.
+class RowArgs {
+ public:
+  RowArgs(const Napi::CallbackInfo& info, size_t count, const char* usage) : info_(info) {
+    if (info.Length() < count + 1 || !info[0].IsArrayBuffer()) throw Napi::TypeError::New(info.Env(), usage);
+    heap_ = info[0].As<Napi::ArrayBuffer>();
+  }
+  int64_t Size(const char* name) {
+    const int64_t v = Int(info_, next_++, name);
+    if (v < 0) throw Napi::RangeError::New(info_.Env(), std::string(name) + " must not be negative");
+    return v;
+  }
+  float Number(const char* name) {
+    if (!info_[next_].IsNumber()) throw Napi::TypeError::New(info_.Env(), std::string(name) + " must be a number");
+    return info_[next_++].As<Napi::Number>().FloatValue();
+  }
+  float* Floats(int64_t count, const char* name) { return At(info_.Env(), heap_, Int(info_, next_++, name), count, name); }
 
-int64_t Size(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  const int64_t v = Int(info, i, name);
-  if (v < 0) throw Napi::RangeError::New(info.Env(), std::string(name) + " must not be negative");
-  return v;
-}
+ private:
+  const Napi::CallbackInfo& info_;
+  Napi::ArrayBuffer heap_;
+  size_t next_ = 1;
+};
 
-// layerNorm(heap, x, g, b, y, rows, n, eps)
 Napi::Value LayerNormFn(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto heap = RowHeap(info, 7, "layerNorm(heap: ArrayBuffer, x, g, b, y, rows, n, eps)");
-  const int64_t rows = Size(info, 5, "rows"), n = Size(info, 6, "n");
-  const float eps = info[7].As<Napi::Number>().FloatValue();
-  const float* x = At(env, heap, Int(info, 1, "x"), rows * n, "x");
-  const float* g = At(env, heap, Int(info, 2, "g"), n, "g");
-  const float* b = At(env, heap, Int(info, 3, "b"), n, "b");
-  float* y = At(env, heap, Int(info, 4, "y"), rows * n, "y");
-  if (rows > 0 && n > 0) quantscope::LayerNorm(x, g, b, y, rows, n, eps);
-  return env.Undefined();
+  RowArgs a(info, 7, "layerNorm(heap: ArrayBuffer, rows, n, eps, x, g, b, y)");
+  const int64_t rows = a.Size("rows"), n = a.Size("n");
+  const float eps = a.Number("eps");
+  const float *x = a.Floats(rows * n, "x"), *g = a.Floats(n, "g"), *b = a.Floats(n, "b");
+  float* y = a.Floats(rows * n, "y");
+  if (n > 0) quantscope::LayerNorm(x, g, b, y, rows, n, eps);
+  return info.Env().Undefined();
 }
 
-// layerNormGrad(heap, dy, x, g, dx, dg, db, rows, n, eps)
 Napi::Value LayerNormGradFn(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto heap = RowHeap(info, 9, "layerNormGrad(heap: ArrayBuffer, dy, x, g, dx, dg, db, rows, n, eps)");
-  const int64_t rows = Size(info, 7, "rows"), n = Size(info, 8, "n");
-  const float eps = info[9].As<Napi::Number>().FloatValue();
-  const float* dy = At(env, heap, Int(info, 1, "dy"), rows * n, "dy");
-  const float* x = At(env, heap, Int(info, 2, "x"), rows * n, "x");
-  const float* g = At(env, heap, Int(info, 3, "g"), n, "g");
-  float* dx = At(env, heap, Int(info, 4, "dx"), rows * n, "dx");
-  float* dg = At(env, heap, Int(info, 5, "dg"), n, "dg");
-  float* db = At(env, heap, Int(info, 6, "db"), n, "db");
+  RowArgs a(info, 9, "layerNormGrad(heap: ArrayBuffer, rows, n, eps, dy, x, g, dx, dg, db)");
+  const int64_t rows = a.Size("rows"), n = a.Size("n");
+  const float eps = a.Number("eps");
+  const float *dy = a.Floats(rows * n, "dy"), *x = a.Floats(rows * n, "x"), *g = a.Floats(n, "g");
+  float *dx = a.Floats(rows * n, "dx"), *dg = a.Floats(n, "dg"), *db = a.Floats(n, "db");
   if (n > 0) quantscope::LayerNormGrad(dy, x, g, dx, dg, db, rows, n, eps);
-  return env.Undefined();
+  return info.Env().Undefined();
 }
 
-// gelu(heap, x, y, count)
 Napi::Value GeluFn(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto heap = RowHeap(info, 3, "gelu(heap: ArrayBuffer, x, y, count)");
-  const int64_t count = Size(info, 3, "count");
-  const float* x = At(env, heap, Int(info, 1, "x"), count, "x");
-  float* y = At(env, heap, Int(info, 2, "y"), count, "y");
-  quantscope::Gelu(x, y, count);
-  return env.Undefined();
+  RowArgs a(info, 3, "gelu(heap: ArrayBuffer, count, x, y)");
+  const int64_t count = a.Size("count");
+  const float* x = a.Floats(count, "x");
+  quantscope::Gelu(x, a.Floats(count, "y"), count);
+  return info.Env().Undefined();
 }
 
-// geluGrad(heap, dy, x, dx, count)
 Napi::Value GeluGradFn(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto heap = RowHeap(info, 4, "geluGrad(heap: ArrayBuffer, dy, x, dx, count)");
-  const int64_t count = Size(info, 4, "count");
-  const float* dy = At(env, heap, Int(info, 1, "dy"), count, "dy");
-  const float* x = At(env, heap, Int(info, 2, "x"), count, "x");
-  float* dx = At(env, heap, Int(info, 3, "dx"), count, "dx");
-  quantscope::GeluGrad(dy, x, dx, count);
-  return env.Undefined();
+  RowArgs a(info, 4, "geluGrad(heap: ArrayBuffer, count, dy, x, dx)");
+  const int64_t count = a.Size("count");
+  const float *dy = a.Floats(count, "dy"), *x = a.Floats(count, "x");
+  quantscope::GeluGrad(dy, x, a.Floats(count, "dx"), count);
+  return info.Env().Undefined();
 }
 
-// softmax(heap, x, y, rows, n)
 Napi::Value SoftmaxFn(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto heap = RowHeap(info, 4, "softmax(heap: ArrayBuffer, x, y, rows, n)");
-  const int64_t rows = Size(info, 3, "rows"), n = Size(info, 4, "n");
-  const float* x = At(env, heap, Int(info, 1, "x"), rows * n, "x");
-  float* y = At(env, heap, Int(info, 2, "y"), rows * n, "y");
-  if (n > 0) quantscope::Softmax(x, y, rows, n);
-  return env.Undefined();
+  RowArgs a(info, 4, "softmax(heap: ArrayBuffer, rows, n, x, y)");
+  const int64_t rows = a.Size("rows"), n = a.Size("n");
+  const float* x = a.Floats(rows * n, "x");
+  if (n > 0) quantscope::Softmax(x, a.Floats(rows * n, "y"), rows, n);
+  return info.Env().Undefined();
 }
 
-// softmaxGrad(heap, dy, y, dx, rows, n)
 Napi::Value SoftmaxGradFn(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto heap = RowHeap(info, 5, "softmaxGrad(heap: ArrayBuffer, dy, y, dx, rows, n)");
-  const int64_t rows = Size(info, 4, "rows"), n = Size(info, 5, "n");
-  const float* dy = At(env, heap, Int(info, 1, "dy"), rows * n, "dy");
-  const float* y = At(env, heap, Int(info, 2, "y"), rows * n, "y");
-  float* dx = At(env, heap, Int(info, 3, "dx"), rows * n, "dx");
-  if (n > 0) quantscope::SoftmaxGrad(dy, y, dx, rows, n);
-  return env.Undefined();
+  RowArgs a(info, 5, "softmaxGrad(heap: ArrayBuffer, rows, n, dy, y, dx)");
+  const int64_t rows = a.Size("rows"), n = a.Size("n");
+  const float *dy = a.Floats(rows * n, "dy"), *y = a.Floats(rows * n, "y");
+  if (n > 0) quantscope::SoftmaxGrad(dy, y, a.Floats(rows * n, "dx"), rows, n);
+  return info.Env().Undefined();
 }
 
 // Sets OpenBLAS's threads and the row kernels' alike.

@@ -304,3 +304,19 @@ test("native Identity and Cast share data safely, and Unpack equals tfjs-wasm's 
     });
   }
 });
+
+test("the row kernels refuse operands outside the heap, negative sizes and missing arguments", (t) => {
+  const addon = nativeOrSkip(t);
+  if (!addon) return;
+  const heap = new ArrayBuffer(64); // 16 floats
+  assert.throws(() => addon.gelu(heap, 9, 0, 32), /y: 9 floats at byte 32 do not fit in a 64-byte heap/);
+  assert.throws(() => addon.geluGrad(heap, -1, 0, 0, 0), /count must not be negative/);
+  assert.throws(() => addon.softmax(heap, 2, 4, 6, 32), /4-aligned/);
+  assert.throws(() => addon.layerNorm(heap, 2, 4, 1e-5, 0, 56, 0, 0), /g: 4 floats at byte 56/);
+  assert.throws(() => addon.layerNormGrad(heap, 1, 2, 1e-5, 0, 0, 0, 0, 0, 60), /db: 2 floats at byte 60/);
+  assert.throws(() => (addon.softmaxGrad as (...a: unknown[]) => void)(heap, 1, 2, 0), /softmaxGrad\(heap: ArrayBuffer, rows, n, dy, y, dx\)/);
+  // What fits runs: softmax of [0, ln 3] is [¼, ¾].
+  new Float32Array(heap).set([0, Math.log(3)]);
+  addon.softmax(heap, 1, 2, 0, 8);
+  assert.deepEqual([...new Float32Array(heap, 8, 2)].map((v) => Math.round(v * 1e6) / 1e6), [0.25, 0.75]);
+});

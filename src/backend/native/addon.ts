@@ -17,18 +17,18 @@ export interface NativeAddon {
     transA: boolean, transB: boolean, batchA: number, batchB: number, indexA?: Int32Array | null, indexB?: Int32Array | null): void;
   /** In place on the rows × n matrix at `c`: add `bias` (n or 1 values; offset < 0 for none), then apply `activation` (see {@link ACTIVATION_CODES}). */
   biasActivation(heap: ArrayBuffer, c: number, rows: number, n: number, bias: number, biasLength: number, activation: number, alpha: number): void;
-  /** `y = g · (x − μ)/√(σ² + eps) + b` over each row of `n` (biased σ²). */
-  layerNorm(heap: ArrayBuffer, x: number, g: number, b: number, y: number, rows: number, n: number, eps: number): void;
+  /** `y = g · (x − μ)/√(σ² + eps) + b` over each row of `n` (biased σ²). Sizes come before the operands in the row kernels. */
+  layerNorm(heap: ArrayBuffer, rows: number, n: number, eps: number, x: number, g: number, b: number, y: number): void;
   /** LayerNorm's gradients for upstream `dy`: `dx` (rows × n), `dg` and `db` (n each). */
-  layerNormGrad(heap: ArrayBuffer, dy: number, x: number, g: number, dx: number, dg: number, db: number, rows: number, n: number, eps: number): void;
+  layerNormGrad(heap: ArrayBuffer, rows: number, n: number, eps: number, dy: number, x: number, g: number, dx: number, dg: number, db: number): void;
   /** GELU (tanh approximation) of `count` values. */
-  gelu(heap: ArrayBuffer, x: number, y: number, count: number): void;
+  gelu(heap: ArrayBuffer, count: number, x: number, y: number): void;
   /** `dx = dy · GELU'(x)`. */
-  geluGrad(heap: ArrayBuffer, dy: number, x: number, dx: number, count: number): void;
+  geluGrad(heap: ArrayBuffer, count: number, dy: number, x: number, dx: number): void;
   /** Softmax over each row of `n`. */
-  softmax(heap: ArrayBuffer, x: number, y: number, rows: number, n: number): void;
+  softmax(heap: ArrayBuffer, rows: number, n: number, x: number, y: number): void;
   /** Softmax's gradient from its output `y`: `dx = y · (dy − Σ dy·y)` per row. */
-  softmaxGrad(heap: ArrayBuffer, dy: number, y: number, dx: number, rows: number, n: number): void;
+  softmaxGrad(heap: ArrayBuffer, rows: number, n: number, dy: number, y: number, dx: number): void;
   /** Sets OpenBLAS's threads and the row kernels'. */
   setThreads(threads: number): void;
   /** OpenBLAS's thread count. */

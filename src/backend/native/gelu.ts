@@ -10,14 +10,14 @@ export function registerNativeGelu(addon: NativeAddon): void {
     const { heap, at } = heapInputs(GELU_KERNEL, inputs, ["x"]);
     const { shape } = inputs.x!;
     const out = heap.newOutput(shape);
-    addon.gelu(heap.memory.buffer, at.x, out.ptr, tf.util.sizeFromShape(shape));
+    addon.gelu(heap.memory.buffer, tf.util.sizeFromShape(shape), at.x, out.ptr);
     return out.info;
   });
   addKernel(GELU_GRAD_KERNEL, "wasm", ({ inputs }) => {
     const { heap, at } = heapInputs(GELU_GRAD_KERNEL, inputs, ["dy", "x"]);
     const { shape } = inputs.x!;
     const out = heap.newOutput(shape);
-    addon.geluGrad(heap.memory.buffer, at.dy, at.x, out.ptr, tf.util.sizeFromShape(shape));
+    addon.geluGrad(heap.memory.buffer, tf.util.sizeFromShape(shape), at.dy, at.x, out.ptr);
     return out.info;
   });
 }

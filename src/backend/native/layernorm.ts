@@ -17,14 +17,14 @@ export function registerNativeLayerNorm(addon: NativeAddon): void {
     const { heap, at } = heapInputs(LAYER_NORM_KERNEL, inputs, ["x", "g", "b"]);
     const { rows, n } = rowsOf(LAYER_NORM_KERNEL, inputs.x!, inputs.g!);
     const out = heap.newOutput(inputs.x!.shape);
-    addon.layerNorm(heap.memory.buffer, at.x, at.g, at.b, out.ptr, rows, n, attrs!.eps as number);
+    addon.layerNorm(heap.memory.buffer, rows, n, attrs!.eps as number, at.x, at.g, at.b, out.ptr);
     return out.info;
   });
   addKernel(LAYER_NORM_GRAD_KERNEL, "wasm", ({ inputs, attrs }) => {
     const { heap, at } = heapInputs(LAYER_NORM_GRAD_KERNEL, inputs, ["dy", "x", "g"]);
     const { rows, n } = rowsOf(LAYER_NORM_GRAD_KERNEL, inputs.x!, inputs.g!);
     const dx = heap.newOutput(inputs.x!.shape), dg = heap.newOutput(inputs.g!.shape), db = heap.newOutput(inputs.g!.shape);
-    addon.layerNormGrad(heap.memory.buffer, at.dy, at.x, at.g, dx.ptr, dg.ptr, db.ptr, rows, n, attrs!.eps as number);
+    addon.layerNormGrad(heap.memory.buffer, rows, n, attrs!.eps as number, at.dy, at.x, at.g, dx.ptr, dg.ptr, db.ptr);
     return [dx.info, dg.info, db.info];
   });
 }

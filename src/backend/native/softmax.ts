@@ -16,14 +16,14 @@ export function registerNativeSoftmax(addon: NativeAddon): void {
     const { heap, at } = heapInputs(SOFTMAX_KERNEL, inputs, ["logits"]);
     const { rows, n } = rowsOf(inputs.logits!);
     const out = heap.newOutput(inputs.logits!.shape);
-    addon.softmax(heap.memory.buffer, at.logits, out.ptr, rows, n);
+    addon.softmax(heap.memory.buffer, rows, n, at.logits, out.ptr);
     return out.info;
   });
   addKernel(SOFTMAX_GRAD_KERNEL, "wasm", ({ inputs }) => {
     const { heap, at } = heapInputs(SOFTMAX_GRAD_KERNEL, inputs, ["dy", "y"]);
     const { rows, n } = rowsOf(inputs.y!);
     const out = heap.newOutput(inputs.y!.shape);
-    addon.softmaxGrad(heap.memory.buffer, at.dy, at.y, out.ptr, rows, n);
+    addon.softmaxGrad(heap.memory.buffer, rows, n, at.dy, at.y, out.ptr);
     return out.info;
   });
 }
