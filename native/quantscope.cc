@@ -232,6 +232,10 @@ Napi::Value Threads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), openblas_get_num_threads());
 }
 
+Napi::Value RowThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), quantscope::RowThreads());
+}
+
 // What OpenBLAS was built as and which CPU kernel it picked (OPENBLAS_CORETYPE decides the latter).
 Napi::Value Config(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
@@ -251,6 +255,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("softmaxGrad", Napi::Function::New(env, SoftmaxGradFn, "softmaxGrad"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("threads", Napi::Function::New(env, Threads, "threads"));
+  exports.Set("rowThreads", Napi::Function::New(env, RowThreads, "rowThreads"));
   exports.Set("config", Napi::Function::New(env, Config, "config"));
   return exports;
 }

@@ -33,6 +33,8 @@ export interface NativeAddon {
   setThreads(threads: number): void;
   /** OpenBLAS's thread count. */
   threads(): number;
+  /** The row kernels' thread count (the most they use; small inputs run on one). */
+  rowThreads(): number;
   /** OpenBLAS's build and the CPU kernel it chose. */
   config(): { blas: string; core: string };
 }
@@ -63,8 +65,8 @@ let loaded: NativeAddon | undefined;
 let defaultThreads = 1;
 
 /**
- * Loads the native addon, once, and sets OpenBLAS's thread count from `QUANTSCOPE_THREADS` (unset:
- * OpenBLAS's own default, every core). Says why not when it cannot be used: disabled by
+ * Loads the native addon, once, and sets OpenBLAS's thread count, and its row kernels', from
+ * `QUANTSCOPE_THREADS` (unset: OpenBLAS's own default, every core). Says why not when it cannot be used: disabled by
  * `QUANTSCOPE_NATIVE=0`, not built at install (with the build's own reason), or failing to load.
  */
 export function loadNative(env: NodeJS.ProcessEnv = process.env, dir = NATIVE_DIR): NativeStatus {
