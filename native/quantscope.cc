@@ -1,5 +1,6 @@
-// quantscope's native kernels: single-precision GEMM through OpenBLAS, working on float32 data
-// where it lies in an ArrayBuffer (the tfjs wasm backend's heap), so nothing is copied in or out.
+// quantscope's native kernels: single-precision GEMM through OpenBLAS, and row-wise LayerNorm, GELU
+// and softmax (rows.cc), working on float32 data where it lies in an ArrayBuffer (the tfjs wasm
+// backend's heap), so nothing is copied in or out.
 //
 // Every pointer is a byte offset into that buffer, checked against its length before any work:
 // a wrong offset from JavaScript must throw, never scribble over the heap.
@@ -9,6 +10,8 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+
+#include "rows.h"
 
 namespace {
 
@@ -139,15 +142,98 @@ Napi::Value BiasActivation(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// A row kernel's arguments, read in order after the heap: its sizes, then its float32 operands as
+// byte offsets into the heap, each checked to hold the floats it must.
+class RowArgs {
+ public:
+  RowArgs(const Napi::CallbackInfo& info, size_t count, const char* usage) : info_(info) {
+    if (info.Length() < count + 1 || !info[0].IsArrayBuffer()) throw Napi::TypeError::New(info.Env(), usage);
+    heap_ = info[0].As<Napi::ArrayBuffer>();
+  }
+  int64_t Size(const char* name) {
+    const int64_t v = Int(info_, next_++, name);
+    if (v < 0) throw Napi::RangeError::New(info_.Env(), std::string(name) + " must not be negative");
+    return v;
+  }
+  float Number(const char* name) {
+    if (!info_[next_].IsNumber()) throw Napi::TypeError::New(info_.Env(), std::string(name) + " must be a number");
+    return info_[next_++].As<Napi::Number>().FloatValue();
+  }
+  float* Floats(int64_t count, const char* name) { return At(info_.Env(), heap_, Int(info_, next_++, name), count, name); }
+
+ private:
+  const Napi::CallbackInfo& info_;
+  Napi::ArrayBuffer heap_;
+  size_t next_ = 1;
+};
+
+Napi::Value LayerNormFn(const Napi::CallbackInfo& info) {
+  RowArgs a(info, 7, "layerNorm(heap: ArrayBuffer, rows, n, eps, x, g, b, y)");
+  const int64_t rows = a.Size("rows"), n = a.Size("n");
+  const float eps = a.Number("eps");
+  const float *x = a.Floats(rows * n, "x"), *g = a.Floats(n, "g"), *b = a.Floats(n, "b");
+  float* y = a.Floats(rows * n, "y");
+  if (n > 0) quantscope::LayerNorm(x, g, b, y, rows, n, eps);
+  return info.Env().Undefined();
+}
+
+Napi::Value LayerNormGradFn(const Napi::CallbackInfo& info) {
+  RowArgs a(info, 9, "layerNormGrad(heap: ArrayBuffer, rows, n, eps, dy, x, g, dx, dg, db)");
+  const int64_t rows = a.Size("rows"), n = a.Size("n");
+  const float eps = a.Number("eps");
+  const float *dy = a.Floats(rows * n, "dy"), *x = a.Floats(rows * n, "x"), *g = a.Floats(n, "g");
+  float *dx = a.Floats(rows * n, "dx"), *dg = a.Floats(n, "dg"), *db = a.Floats(n, "db");
+  if (n > 0) quantscope::LayerNormGrad(dy, x, g, dx, dg, db, rows, n, eps);
+  return info.Env().Undefined();
+}
+
+Napi::Value GeluFn(const Napi::CallbackInfo& info) {
+  RowArgs a(info, 3, "gelu(heap: ArrayBuffer, count, x, y)");
+  const int64_t count = a.Size("count");
+  const float* x = a.Floats(count, "x");
+  quantscope::Gelu(x, a.Floats(count, "y"), count);
+  return info.Env().Undefined();
+}
+
+Napi::Value GeluGradFn(const Napi::CallbackInfo& info) {
+  RowArgs a(info, 4, "geluGrad(heap: ArrayBuffer, count, dy, x, dx)");
+  const int64_t count = a.Size("count");
+  const float *dy = a.Floats(count, "dy"), *x = a.Floats(count, "x");
+  quantscope::GeluGrad(dy, x, a.Floats(count, "dx"), count);
+  return info.Env().Undefined();
+}
+
+Napi::Value SoftmaxFn(const Napi::CallbackInfo& info) {
+  RowArgs a(info, 4, "softmax(heap: ArrayBuffer, rows, n, x, y)");
+  const int64_t rows = a.Size("rows"), n = a.Size("n");
+  const float* x = a.Floats(rows * n, "x");
+  if (n > 0) quantscope::Softmax(x, a.Floats(rows * n, "y"), rows, n);
+  return info.Env().Undefined();
+}
+
+Napi::Value SoftmaxGradFn(const Napi::CallbackInfo& info) {
+  RowArgs a(info, 5, "softmaxGrad(heap: ArrayBuffer, rows, n, dy, y, dx)");
+  const int64_t rows = a.Size("rows"), n = a.Size("n");
+  const float *dy = a.Floats(rows * n, "dy"), *y = a.Floats(rows * n, "y");
+  if (n > 0) quantscope::SoftmaxGrad(dy, y, a.Floats(rows * n, "dx"), rows, n);
+  return info.Env().Undefined();
+}
+
+// Sets OpenBLAS's threads and the row kernels' alike.
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   const int64_t n = Int(info, 0, "threads");
   if (n < 1) throw Napi::RangeError::New(info.Env(), "threads must be at least 1");
   openblas_set_num_threads(static_cast<int>(n));
+  quantscope::SetRowThreads(static_cast<int>(n));
   return info.Env().Undefined();
 }
 
 Napi::Value Threads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), openblas_get_num_threads());
+}
+
+Napi::Value RowThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), quantscope::RowThreads());
 }
 
 // What OpenBLAS was built as and which CPU kernel it picked (OPENBLAS_CORETYPE decides the latter).
@@ -161,8 +247,15 @@ Napi::Value Config(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sgemm", Napi::Function::New(env, Sgemm, "sgemm"));
   exports.Set("biasActivation", Napi::Function::New(env, BiasActivation, "biasActivation"));
+  exports.Set("layerNorm", Napi::Function::New(env, LayerNormFn, "layerNorm"));
+  exports.Set("layerNormGrad", Napi::Function::New(env, LayerNormGradFn, "layerNormGrad"));
+  exports.Set("gelu", Napi::Function::New(env, GeluFn, "gelu"));
+  exports.Set("geluGrad", Napi::Function::New(env, GeluGradFn, "geluGrad"));
+  exports.Set("softmax", Napi::Function::New(env, SoftmaxFn, "softmax"));
+  exports.Set("softmaxGrad", Napi::Function::New(env, SoftmaxGradFn, "softmaxGrad"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("threads", Napi::Function::New(env, Threads, "threads"));
+  exports.Set("rowThreads", Napi::Function::New(env, RowThreads, "rowThreads"));
   exports.Set("config", Napi::Function::New(env, Config, "config"));
   return exports;
 }

@@ -19,8 +19,29 @@ export function overrideKernel(kernelName: string, backendName: string, make: (n
   tf.registerKernel({ ...current, kernelFunc: make(current.kernelFunc) });
 }
 
-/** Puts back tfjs's own kernels for `backendName`. */
+/** Kernels tfjs does not have that we registered, as `backend/kernel`, to take away again. */
+const added = new Set<string>();
+
+/**
+ * Registers a kernel under a name of our own (one that an op in `src/ops/` runs when the backend has
+ * it, see `runKernelOr`), on `backendName` until {@link restoreKernels}.
+ */
+export function addKernel(kernelName: string, backendName: string, kernelFunc: tf.KernelFunc): void {
+  const key = `${backendName}/${kernelName}`;
+  if (added.has(key)) tf.unregisterKernel(kernelName, backendName);
+  else if (tf.getKernel(kernelName, backendName)) throw new Error(`a '${kernelName}' kernel is already registered for backend '${backendName}'`);
+  tf.registerKernel({ kernelName, backendName, kernelFunc });
+  added.add(key);
+}
+
+/** Puts back tfjs's own kernels for `backendName`, and takes away those {@link addKernel} added. */
 export function restoreKernels(backendName: string): void {
+  for (const key of added) {
+    const [backend, kernelName] = key.split("/") as [string, string];
+    if (backend !== backendName) continue;
+    tf.unregisterKernel(kernelName, backendName);
+    added.delete(key);
+  }
   for (const [key, config] of originals) {
     if (config.backendName !== backendName) continue;
     tf.unregisterKernel(config.kernelName, backendName);

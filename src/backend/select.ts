@@ -10,7 +10,8 @@ import { registerWasmKernels } from "./wasm-kernels.js";
 /**
  * The backends quantscope knows, in the order it tries them. `native` is tfjs's wasm backend with its
  * matmul kernels replaced by OpenBLAS through quantscope's addon (built at install when a C++ compiler
- * and libopenblas-dev are present); `wasm` is the same backend without them.
+ * and libopenblas-dev are present), and LayerNorm, GELU and softmax as threaded addon kernels (see
+ * `native/register.ts`); `wasm` is the same backend without them.
  */
 export const BACKEND_ORDER = ["tensorflow-gpu", "tensorflow", "webgpu", "native", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKEND_ORDER)[number];

@@ -5,6 +5,7 @@ import { addBias } from "../ops/bias.js";
 import { crossEntropy } from "../ops/cross-entropy.js";
 import { gelu } from "../ops/gelu.js";
 import { layerNorm } from "../ops/layernorm.js";
+import { softmax } from "../ops/softmax.js";
 import { matMul } from "../ops/matmul.js";
 import { cast, type Precision } from "../ops/precision.js";
 import { validateConfig, type TransformerConfig } from "./config.js";
@@ -147,7 +148,7 @@ export class Transformer {
     const [q, k, v] = tf.unstack(tf.reshape(heads, [3, nh * B, T, hs])) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D]; // each (nh·B, T, hs)
     const kT = tf.transpose(k, [0, 2, 1]) as tf.Tensor3D; // (nh·B, hs, T)
     const scores = tf.add(tf.mul(matMul(q, kT), 1 / Math.sqrt(hs)), tf.slice(this.mask, [0, 0], [T, T])); // (nh·B, T, T)
-    const probs = f.cast(f.drop(tf.softmax(scores) as tf.Tensor3D, "attention"));
+    const probs = f.cast(f.drop(softmax(scores as tf.Tensor3D), "attention"));
     const y = tf.reshape(matMul(probs, v), [nh, B, T, hs]); // (nh·B, T, hs) → (nh, B, T, hs)
     const ctx = tf.reshape(tf.transpose(y, [1, 2, 0, 3]), [B * T, d]) as tf.Tensor2D; // (B, T, nh, hs) → (B·T, d)
     return f.linear(`h.${l}.attn.out`, l, "attn.out", ctx);

@@ -9,6 +9,7 @@ import { floatLinear, type LinearSite } from "../model/linear.js";
 import type { CaptureFn, ForwardOptions } from "../model/transformer.js";
 import type { Params } from "../model/params.js";
 import { layerNorm } from "../ops/layernorm.js";
+import { softmax } from "../ops/softmax.js";
 import { matMul } from "../ops/matmul.js";
 import { cast } from "../ops/precision.js";
 import { ACTIVATIONS, type PretrainedConfig } from "./config.js";
@@ -126,7 +127,7 @@ export function attention(l: number, x: tf.Tensor2D, B: number, T: number, f: La
   // −1e9 rather than −Inf above the diagonal: exp underflows to exactly 0 without NaN.
   const mask = tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, T]), -1, 0)), -1e9); // (T, T)
   const scores = tf.add(tf.mul(matMul(q, kT), opts.scale), mask); // (nh·B, T, T)
-  const probs = f.cast(tf.softmax(scores) as tf.Tensor3D);
+  const probs = f.cast(softmax(scores as tf.Tensor3D));
   const y = tf.reshape(matMul(probs, v), [nh, B, T, hs]); // (nh·B, T, hs) → (nh, B, T, hs)
   const ctx = tf.reshape(tf.transpose(y, [1, 2, 0, 3]), [B * T, d]) as tf.Tensor2D; // (B, T, nh, hs) → (B·T, d)
   return f.linear(`h.${l}.attn.out`, l, "attn.out", ctx);

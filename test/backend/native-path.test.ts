@@ -52,8 +52,7 @@ test("without a C++ toolchain the install script still succeeds and selectBacken
   // A copy of the addon's sources, built with a compiler that does not exist.
   const dir = mkdtempSync(join(tmpdir(), "qs-native-"));
   try {
-    cpSync(join(ROOT, "native", "binding.gyp"), join(dir, "native", "binding.gyp"));
-    cpSync(join(ROOT, "native", "quantscope.cc"), join(dir, "native", "quantscope.cc"));
+    for (const file of ["binding.gyp", "quantscope.cc", "rows.cc", "rows.h"]) cpSync(join(ROOT, "native", file), join(dir, "native", file));
     cpSync(join(ROOT, "scripts", "build-native.mjs"), join(dir, "scripts", "build-native.mjs"));
     symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
     const res = spawnSync(process.execPath, [join(dir, "scripts", "build-native.mjs")], { encoding: "utf8", env: { ...process.env, CXX: "/nonexistent/g++", CC: "/nonexistent/gcc" } });
@@ -67,7 +66,7 @@ test("without a C++ toolchain the install script still succeeds and selectBacken
   }
 });
 
-test("QUANTSCOPE_THREADS sets OpenBLAS's threads; unset, OpenBLAS uses every core; nonsense is a clear error", async (t) => {
+test("QUANTSCOPE_THREADS sets OpenBLAS's threads and the row kernels'; unset, OpenBLAS uses every core; nonsense is a clear error", async (t) => {
   if (!nativeOrSkip(t)) return;
   for (const n of [1, 2, 3]) {
     await withEnv({ QUANTSCOPE_THREADS: String(n) }, async () => {
@@ -75,6 +74,7 @@ test("QUANTSCOPE_THREADS sets OpenBLAS's threads; unset, OpenBLAS uses every cor
       assert.ok(status.ok);
       assert.equal(status.threads, n);
       assert.equal(status.addon.threads(), n, "as OpenBLAS itself reports it (openblas_get_num_threads)");
+      assert.equal(status.addon.rowThreads(), n, "and the row kernels (LayerNorm, GELU, softmax) alike");
       const choice = await selectBackend({ backend: "native" });
       assert.match(choice.native!.reason, new RegExp(`, ${n} threads?$`));
     });
@@ -85,8 +85,8 @@ test("QUANTSCOPE_THREADS sets OpenBLAS's threads; unset, OpenBLAS uses every cor
   delete env.OPENBLAS_NUM_THREADS;
   delete env.OMP_NUM_THREADS;
   const addonModule = new URL("../../src/backend/native/addon.js", import.meta.url).href;
-  const res = spawnSync(process.execPath, ["--input-type=module", "-e", `const { loadNative } = await import(${JSON.stringify(addonModule)}); const s = loadNative(); process.stdout.write(String(s.ok && s.threads));`], { encoding: "utf8", env });
-  assert.equal(res.stdout, String(availableParallelism()), res.stderr);
+  const res = spawnSync(process.execPath, ["--input-type=module", "-e", `const { loadNative } = await import(${JSON.stringify(addonModule)}); const s = loadNative(); process.stdout.write(String(s.ok && s.threads) + " " + String(s.ok && s.addon.rowThreads()));`], { encoding: "utf8", env });
+  assert.equal(res.stdout, `${availableParallelism()} ${availableParallelism()}`, res.stderr);
   for (const bad of ["0", "-1", "two", "1.5"]) {
     assert.throws(() => threadsFromEnv({ QUANTSCOPE_THREADS: bad }), new RegExp(`QUANTSCOPE_THREADS='${bad}' is not a thread count; use a positive integer`));
   }

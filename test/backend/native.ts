@@ -12,7 +12,7 @@ export function nativeOrSkip(t: TestContext): NativeAddon | null {
 }
 
 /** Runs `fn` while counting calls of the addon's `method`; the kernels call the addon object they were registered with. */
-export function countCalls<T>(addon: NativeAddon, method: "sgemm" | "biasActivation", fn: (calls: () => number) => T): T {
+export function countCalls<T>(addon: NativeAddon, method: Exclude<keyof NativeAddon, "threads" | "rowThreads" | "config" | "setThreads">, fn: (calls: () => number) => T): T {
   let calls = 0;
   const original = addon[method] as (...args: unknown[]) => void;
   (addon as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {

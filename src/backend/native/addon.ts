@@ -3,7 +3,10 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { packageRoot } from "../../package-root.js";
 
-/** The compiled addon (`native/quantscope.cc`): OpenBLAS sgemm on float32 data inside an ArrayBuffer. */
+/**
+ * The compiled addon (`native/quantscope.cc`): OpenBLAS sgemm, and LayerNorm, GELU and softmax rows
+ * across threads (`native/rows.cc`), on float32 data inside an ArrayBuffer. Offsets are in bytes.
+ */
 export interface NativeAddon {
   /**
    * For each of `batch` products, `c[i] = op(a[ia]) · op(b[ib])` (m × n, k inner), op transposing when
@@ -14,9 +17,24 @@ export interface NativeAddon {
     transA: boolean, transB: boolean, batchA: number, batchB: number, indexA?: Int32Array | null, indexB?: Int32Array | null): void;
   /** In place on the rows × n matrix at `c`: add `bias` (n or 1 values; offset < 0 for none), then apply `activation` (see {@link ACTIVATION_CODES}). */
   biasActivation(heap: ArrayBuffer, c: number, rows: number, n: number, bias: number, biasLength: number, activation: number, alpha: number): void;
+  /** `y = g · (x − μ)/√(σ² + eps) + b` over each row of `n` (biased σ²). Sizes come before the operands in the row kernels. */
+  layerNorm(heap: ArrayBuffer, rows: number, n: number, eps: number, x: number, g: number, b: number, y: number): void;
+  /** LayerNorm's gradients for upstream `dy`: `dx` (rows × n), `dg` and `db` (n each). */
+  layerNormGrad(heap: ArrayBuffer, rows: number, n: number, eps: number, dy: number, x: number, g: number, dx: number, dg: number, db: number): void;
+  /** GELU (tanh approximation) of `count` values. */
+  gelu(heap: ArrayBuffer, count: number, x: number, y: number): void;
+  /** `dx = dy · GELU'(x)`. */
+  geluGrad(heap: ArrayBuffer, count: number, dy: number, x: number, dx: number): void;
+  /** Softmax over each row of `n`. */
+  softmax(heap: ArrayBuffer, rows: number, n: number, x: number, y: number): void;
+  /** Softmax's gradient from its output `y`: `dx = y · (dy − Σ dy·y)` per row. */
+  softmaxGrad(heap: ArrayBuffer, rows: number, n: number, dy: number, y: number, dx: number): void;
+  /** Sets OpenBLAS's threads and the row kernels'. */
   setThreads(threads: number): void;
   /** OpenBLAS's thread count. */
   threads(): number;
+  /** The row kernels' thread count (the most they use; small inputs run on one). */
+  rowThreads(): number;
   /** OpenBLAS's build and the CPU kernel it chose. */
   config(): { blas: string; core: string };
 }
@@ -47,8 +65,8 @@ let loaded: NativeAddon | undefined;
 let defaultThreads = 1;
 
 /**
- * Loads the native addon, once, and sets OpenBLAS's thread count from `QUANTSCOPE_THREADS` (unset:
- * OpenBLAS's own default, every core). Says why not when it cannot be used: disabled by
+ * Loads the native addon, once, and sets OpenBLAS's thread count, and its row kernels', from
+ * `QUANTSCOPE_THREADS` (unset: OpenBLAS's own default, every core). Says why not when it cannot be used: disabled by
  * `QUANTSCOPE_NATIVE=0`, not built at install (with the build's own reason), or failing to load.
  */
 export function loadNative(env: NodeJS.ProcessEnv = process.env, dir = NATIVE_DIR): NativeStatus {
