@@ -73,3 +73,39 @@ test("a cell importing a local module runs it and the local modules it imports i
     executor.close();
   }
 });
+
+test("a cell is emitted as CommonJS in its one emit, not transpiled a second time, and runs as before", async () => {
+  // Transpiling the emitted ES module to CommonJS again cost a second program and checker per cell;
+  // TypeScript's CommonJS transformer now runs in the cell's own emit. The compiler's performance
+  // marks count the programs it creates.
+  const perf = (ts as unknown as { performance: { enable(): void; disable(): void; getCount(mark: string): number } }).performance;
+  writeFileSync("m.ts", "export function twice(x: number): number { return 2 * x; }\nexport default class Box { constructor(public v: number) {} }\n");
+  const executor = new CellExecutor(process.cwd());
+  try {
+    const cells: [string, unknown][] = [
+      ["let x = 1", undefined],
+      ["x = 5", 5],
+      ["function f(a: number) { return a + x; }", undefined],
+      ["f(2)", 7],
+      ['import Box, { twice } from "./m"; twice(new Box(3).v)', 6],
+      ['import * as path from "path"; path.join("a", "b")', "a/b"],
+      ['const m = await import("./m"); m.twice(5)', 10],
+      ["enum E { A, B } E.B", 1],
+      ["E.A", 0],
+      ["namespace NS { export const k = 7 } NS.k", 7],
+      ["let q = 1; q++; q", 2],
+      ["const tsLastExpr = 1; tsLastExpr + 1", 2],
+    ];
+    for (const [cell, value] of cells) {
+      perf.enable();
+      const r = await executor.execute(cell);
+      const programs = perf.getCount("beforeProgram");
+      perf.disable(); // also clears the counts
+      assert.deepEqual(r, value === undefined ? { ok: true, hasValue: false } : { ok: true, hasValue: true, value }, cell);
+      assert.equal(programs, 1, `one program for \`${cell}\``);
+    }
+  } finally {
+    perf.disable();
+    executor.close();
+  }
+});
