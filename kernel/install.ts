@@ -50,16 +50,11 @@ export interface KernelSpecOptions {
   readonly maxOldSpaceSizeMb?: number;
 }
 
-/** The kernel's young-generation semi-space in MiB (node's `--max-semi-space-size`; node 20's default is 16). */
-export const SEMI_SPACE_MB = 32;
-
 /** The kernel.json contents: this node and this package's `quantscope` command, so the kernel runs from its own install. */
 export function kernelSpec(opts: KernelSpecOptions = {}): Record<string, unknown> {
   const heap = opts.maxOldSpaceSizeMb;
   if (heap !== undefined && (!Number.isInteger(heap) || heap < 64)) throw new Error(`--max-old-space-size must be a whole number of MiB, at least 64 (got ${heap})`);
-  // A young generation twice node's default: each cell builds a program and type checker of several
-  // MB that live through the cell, so scavenges copy them; half as many scavenges, a tenth off a cell.
-  const nodeFlags = [`--max-semi-space-size=${SEMI_SPACE_MB}`, ...(heap === undefined ? [] : [`--max-old-space-size=${heap}`])];
+  const nodeFlags = heap === undefined ? [] : [`--max-old-space-size=${heap}`];
   return {
     argv: [process.execPath, ...nodeFlags, join(packageRoot(), PACKAGE_JSON.bin.quantscope), "kernel", "-f", "{connection_file}"],
     display_name: opts.displayName ?? "TypeScript (quantscope)",
