@@ -4,6 +4,10 @@
  * - start-up: start_kernel until a first `1 + 1` cell has finished;
  * - execute round-trip (execute_request sent → idle status received) of a trivial expression cell
  *   and of a cell that defines a function (a different one each time, as notebook cells are).
+ * Both kernels run in a new, empty folder, as a notebook's kernel runs in the notebook's folder: run
+ * from this repository's root, the quantscope kernel would take every package under its
+ * `node_modules/@types` (the build's and tests' tools: d3, jquery, react, the DOM…) as globals of
+ * every cell, which no notebook folder has.
  * Needs Debian's Jupyter under /usr/bin/python3. Target: quantscope ≤ 1.5× ipykernel on each.
  */
 import { execFileSync } from "node:child_process";
@@ -30,6 +34,7 @@ export async function benchKernel(iterations = 200, starts = 3): Promise<BenchRo
   const out = execFileSync("/usr/bin/python3", ["-Xfrozen_modules=off", join(root, "test/python/kernel_bench.py"), String(iterations), String(starts)], {
     // A snapshot folder of its own: the first start is a cold one, the measured ones start from the snapshot it leads to.
     env: { ...process.env, JUPYTER_PATH: join(prefix, "share/jupyter"), PYDEVD_DISABLE_FILE_VALIDATION: "1", QUANTSCOPE_KERNEL_SNAPSHOT_DIR: mkdtempSync(join(tmpdir(), "qs-bench-snapshot-")) },
+    cwd: mkdtempSync(join(tmpdir(), "qs-bench-notebook-")),
     encoding: "utf8",
     stdio: ["ignore", "pipe", "ignore"],
     timeout: 900_000,

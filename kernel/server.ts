@@ -8,6 +8,7 @@ import { bindSocket, readConnectionFile, socketUrl, type ConnectionInfo } from "
 import type { ControlWorkerData, ControlWorkerEvent } from "./control-worker.js";
 import { CellExecutor } from "./executor.js";
 import { History, type HistoryRequest } from "./history.js";
+import { relaySigint } from "./sigint-relay.js";
 import { buildSnapshotInBackground, snapshotDir, snapshotsEnabled, snapshotToRefresh, typescriptPath } from "./snapshot.js";
 import { makeMessage, parseMessage, serializeMessage, Signer, WireError, type Json, type Message } from "./wire.js";
 
@@ -93,11 +94,13 @@ export class Kernel {
       await this.controlWorker?.terminate();
       throw err;
     }
+    // Its thread starts while the executor is made.
+    const sigint = relaySigint(() => this.executor.interrupt());
     this.executor = new CellExecutor(process.cwd());
     this.refreshSnapshot();
     this.captureOutput();
     commManager.transport = this.transport();
-    process.on("SIGINT", () => this.executor.interrupt());
+    await sigint;
     // A bug in user code's async callbacks must not take the kernel down with it.
     process.on("uncaughtException", (err) => this.stream("stderr", `Uncaught ${err.stack ?? err}\n`));
     process.on("unhandledRejection", (reason) => this.stream("stderr", `Unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`));

@@ -7,7 +7,7 @@
  * The blob is built in the background after a kernel has started without one (or with one that
  * lacked files it needed), kept under the user's cache folder, and used only when node, the
  * compiler and the snapshot script are the ones it was built with. A blob node cannot load makes
- * the kernel process die at once; the launcher then removes it and starts without (launch.ts).
+ * the kernel process die at once; the supervisor then removes it and starts without (supervisor.ts).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -54,11 +54,30 @@ export interface SnapshotSpec {
   readonly typescript: string;
   readonly files: readonly string[];
   readonly compilerOptions: Record<string, unknown>;
+  /** The node flags of the kernels that will start from it (see kernelNodeFlags); none when absent. */
+  readonly flags?: readonly string[];
+}
+
+/**
+ * The V8 heap flags a kernel process runs with (`--max-old-space-size=…`, `--max-semi-space-size=…`:
+ * what a kernelspec sets, and the supervisor passes on to the kernel). A blob loads only in a node
+ * with the V8 configuration it was built with, and these are part of it, so each set has its own
+ * snapshot. Node's own flags (a test runner's, a profiler's) are not, and are not passed to builds.
+ */
+export function kernelNodeFlags(execArgv: readonly string[] = process.execArgv): string[] {
+  return execArgv.filter((a) => /^--((max|min)-[a-z-]+-size|stack-size)=/.test(a));
+}
+
+/** The snapshot's description file for a set of node flags: `meta.json` for none. */
+function metaFile(dir: string, flags: readonly string[]): string {
+  if (flags.length === 0) return join(dir, "meta.json");
+  return join(dir, `meta-${createHash("sha256").update(flags.join("\0")).digest("hex").slice(0, 16)}.json`);
 }
 
 interface SnapshotMeta {
   readonly node: string;
   readonly arch: string;
+  readonly flags?: readonly string[];
   readonly stamps: Record<string, string>;
   readonly files: readonly string[];
   readonly blob: string;
@@ -87,21 +106,21 @@ function stamps(typescript: string): Record<string, string> {
   return { entry: createHash("sha256").update(readFileSync(ENTRY)).digest("hex"), typescript: `${typescript}:${stamp(typescript)}` };
 }
 
-function readMeta(dir: string): SnapshotMeta | null {
+function readMeta(dir: string, flags: readonly string[]): SnapshotMeta | null {
   try {
-    return JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as SnapshotMeta;
+    return JSON.parse(readFileSync(metaFile(dir, flags), "utf8")) as SnapshotMeta;
   } catch {
     return null;
   }
 }
 
 /**
- * The snapshot usable by a kernel started now, or null: built by this node for the compiler at
- * `typescript` (as it is on disk now) with this snapshot script, and its blob whole.
+ * The snapshot usable by a kernel started now, or null: built by this node, with these node flags,
+ * for the compiler at `typescript` (as it is on disk now) with this snapshot script, and its blob whole.
  */
-export function usableSnapshot(typescript: string, dir = snapshotDir()): { blob: string; files: readonly string[] } | null {
-  const meta = readMeta(dir);
-  if (!meta || meta.node !== process.version || meta.arch !== process.arch) return null;
+export function usableSnapshot(typescript: string, dir = snapshotDir(), flags: readonly string[] = kernelNodeFlags()): { blob: string; files: readonly string[] } | null {
+  const meta = readMeta(dir, flags);
+  if (!meta || meta.node !== process.version || meta.arch !== process.arch || JSON.stringify(meta.flags ?? []) !== JSON.stringify(flags)) return null;
   try {
     const now = stamps(typescript);
     if (now.entry !== meta.stamps.entry || now.typescript !== meta.stamps.typescript) return null;
@@ -114,15 +133,16 @@ export function usableSnapshot(typescript: string, dir = snapshotDir()): { blob:
 }
 
 /** Removes the snapshot (a blob node could not start from), so the next start does not try it again. */
-export function discardSnapshot(dir = snapshotDir()): void {
-  const meta = readMeta(dir);
-  rmSync(join(dir, "meta.json"), { force: true });
+export function discardSnapshot(dir = snapshotDir(), flags: readonly string[] = kernelNodeFlags()): void {
+  const meta = readMeta(dir, flags);
+  rmSync(metaFile(dir, flags), { force: true });
   if (meta) rmSync(join(dir, basename(meta.blob)), { force: true });
 }
 
 /**
  * Builds a snapshot of `spec` into `dir`: the blob under a new name, checked by starting a node from
- * it, then `meta.json` written atomically to point at it, then the previous blob removed. Throws,
+ * it, then its description (`meta.json`, or one named after its node flags) written atomically to
+ * point at it, then the previous blob removed. Throws,
  * leaving the previous snapshot as it was, when node fails to build or load it.
  */
 export function buildSnapshot(spec: SnapshotSpec, dir = snapshotDir()): void {
@@ -134,18 +154,19 @@ export function buildSnapshot(spec: SnapshotSpec, dir = snapshotDir()): void {
   const entry = join(dir, `entry-${id}.cjs`);
   writeFileSync(entry, `var exports = {};\n${readFileSync(ENTRY, "utf8")}`);
   writeFileSync(specFile, JSON.stringify({ ...spec, importer: IMPORTER }));
+  const flags = spec.flags ?? [];
   try {
     const env = { ...process.env, QUANTSCOPE_SNAPSHOT_SPEC: specFile };
-    const built = spawnSync(process.execPath, ["--snapshot-blob", blob, "--build-snapshot", entry], { env, encoding: "utf8" });
+    const built = spawnSync(process.execPath, [...flags, "--snapshot-blob", blob, "--build-snapshot", entry], { env, encoding: "utf8" });
     if (built.status !== 0 || !existsSync(blob)) throw new Error(`node --build-snapshot failed (${built.status ?? built.signal}): ${firstError(built.stderr)}`);
-    const check = spawnSync(process.execPath, ["--snapshot-blob", blob], { env: { ...process.env, QUANTSCOPE_SNAPSHOT_CHECK: "1" }, encoding: "utf8" });
+    const check = spawnSync(process.execPath, [...flags, "--snapshot-blob", blob], { env: { ...process.env, QUANTSCOPE_SNAPSHOT_CHECK: "1" }, encoding: "utf8" });
     const loaded = check.status === 0 ? (JSON.parse(check.stdout.trim() || "{}") as { files?: number }) : {};
     if (loaded.files !== spec.files.length) throw new Error(`the built snapshot does not load (${check.status ?? check.signal}): ${firstError(check.stderr)}`);
-    const previous = readMeta(dir);
-    const meta: SnapshotMeta = { node: process.version, arch: process.arch, stamps: stamps(spec.typescript), files: spec.files, blob: basename(blob), blobBytes: statSync(blob).size };
+    const previous = readMeta(dir, flags);
+    const meta: SnapshotMeta = { node: process.version, arch: process.arch, flags, stamps: stamps(spec.typescript), files: spec.files, blob: basename(blob), blobBytes: statSync(blob).size };
     const tmp = join(dir, `meta-${id}.json`);
     writeFileSync(tmp, JSON.stringify(meta));
-    renameSync(tmp, join(dir, "meta.json"));
+    renameSync(tmp, metaFile(dir, flags));
     if (previous && previous.blob !== meta.blob) rmSync(join(dir, basename(previous.blob)), { force: true });
   } catch (err) {
     rmSync(blob, { force: true });
@@ -203,11 +224,11 @@ export function buildSnapshotInBackground(spec: SnapshotSpec, dir = snapshotDir(
  * already holds every file it loaded: those files plus the ones the current snapshot holds (so
  * notebook folders with different `@types` do not take turns replacing each other's).
  */
-export function snapshotToRefresh(typescript: string, loaded: readonly string[], compilerOptions: Record<string, unknown>, dir = snapshotDir()): SnapshotSpec | null {
-  const current = usableSnapshot(typescript, dir);
+export function snapshotToRefresh(typescript: string, loaded: readonly string[], compilerOptions: Record<string, unknown>, dir = snapshotDir(), flags: readonly string[] = kernelNodeFlags()): SnapshotSpec | null {
+  const current = usableSnapshot(typescript, dir, flags);
   const have = new Set(current?.files ?? []);
   const missing = loaded.filter((f) => !have.has(f));
   if (current && missing.length === 0) return null;
   const files = [...new Set([...(current?.files ?? []).filter((f) => existsSync(f)), ...loaded])];
-  return { typescript, files, compilerOptions };
+  return { typescript, files, compilerOptions, flags };
 }

@@ -5,14 +5,14 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../helpers/package.js";
 
 const require = createRequire(join(ROOT, "kernel", "executor.ts"));
-const ts = require("@tslab/typescript-for-tslab") as { sys: Record<string, unknown> & { readFile(p: string, enc?: string): string | undefined } };
+const ts = require("@tslab/typescript-for-tslab") as { sys: Record<string, unknown> & { readFile(p: string, enc?: string): string | undefined; fileExists(p: string): boolean } };
 
 /** Every file the compiler reads, recorded before the executor wraps the compiler's file system. */
 const reads: string[] = [];
@@ -20,6 +20,13 @@ const readFile = ts.sys.readFile.bind(ts.sys);
 ts.sys.readFile = (p: string, enc?: string) => {
   reads.push(p);
   return readFile(p, enc);
+};
+/** Every path the compiler's file system is asked whether it exists, by anyone. */
+const existsAsked: string[] = [];
+const fileExists = ts.sys.fileExists.bind(ts.sys);
+ts.sys.fileExists = (p: string) => {
+  existsAsked.push(p);
+  return fileExists(p);
 };
 const { CellExecutor } = await import("../../kernel/executor.js");
 // The kernel runs in the notebook's folder (one per process: the compiler's file system is set up
@@ -70,6 +77,75 @@ test("a cell importing a local module runs it and the local modules it imports i
     const bad = await executor.execute('import { answer } from "./a";\nconst s: string = answer();');
     assert.equal(bad.ok, false, "the imported module's types are checked");
   } finally {
+    executor.close();
+  }
+});
+
+test("a cell is emitted as CommonJS in its one emit, not transpiled a second time, and runs as before", async () => {
+  // Transpiling the emitted ES module to CommonJS again cost a second program and checker per cell;
+  // TypeScript's CommonJS transformer now runs in the cell's own emit. The compiler's performance
+  // marks count the programs it creates.
+  const perf = (ts as unknown as { performance: { enable(): void; disable(): void; getCount(mark: string): number } }).performance;
+  writeFileSync("m.ts", "export function twice(x: number): number { return 2 * x; }\nexport default class Box { constructor(public v: number) {} }\n");
+  const executor = new CellExecutor(process.cwd());
+  try {
+    const cells: [string, unknown][] = [
+      ["let x = 1", undefined],
+      ["x = 5", 5],
+      ["function f(a: number) { return a + x; }", undefined],
+      ["f(2)", 7],
+      ['import Box, { twice } from "./m"; twice(new Box(3).v)', 6],
+      ['import * as path from "path"; path.join("a", "b")', "a/b"],
+      ['const m = await import("./m"); m.twice(5)', 10],
+      ["enum E { A, B } E.B", 1],
+      ["E.A", 0],
+      ["namespace NS { export const k = 7 } NS.k", 7],
+      ["let q = 1; q++; q", 2],
+      ["const tsLastExpr = 1; tsLastExpr + 1", 2],
+    ];
+    for (const [cell, value] of cells) {
+      perf.enable();
+      const r = await executor.execute(cell);
+      const programs = perf.getCount("beforeProgram");
+      perf.disable(); // also clears the counts
+      assert.deepEqual(r, value === undefined ? { ok: true, hasValue: false } : { ok: true, hasValue: true, value }, cell);
+      assert.equal(programs, 1, `one program for \`${cell}\``);
+    }
+  } finally {
+    perf.disable();
+    executor.close();
+  }
+});
+
+test("with a start-up snapshot, a cell's program takes the warm declaration files without looking each one up again", async () => {
+  // A snapshot as the kernel finds one: @types/node's files parsed and bound, by their real paths.
+  // bindSourceFile is internal: what the snapshot script calls too.
+  const compiler = require("@tslab/typescript-for-tslab") as typeof import("@tslab/typescript-for-tslab") & { bindSourceFile(file: object, options: object): void };
+  const nodeTypes = join(ROOT, "node_modules", "@types", "node");
+  const names = ["globals.d.ts", "buffer.d.ts", "fs.d.ts"];
+  const files = new Map<string, { file: object; size: number; mtimeMs: number }>();
+  for (const name of names) {
+    const path = join(nodeTypes, name);
+    const file = compiler.createSourceFile(path, readFileSync(path, "utf8"), compiler.ScriptTarget.ES2022);
+    compiler.bindSourceFile(file, {});
+    const s = statSync(path);
+    files.set(path, { file, size: s.size, mtimeMs: s.mtimeMs });
+  }
+  const key = Symbol.for("quantscope.kernelSnapshot");
+  const g = globalThis as Record<symbol, unknown>;
+  g[key] = { typescript: "", files };
+  const executor = new CellExecutor(process.cwd());
+  try {
+    assert.deepEqual(await executor.execute("1 + 1"), { ok: true, hasValue: true, value: 2 });
+    // The notebook folder has no node_modules: the compiler asks for @types/node under it, and the
+    // kernel maps those paths to its own install, where the warm files are.
+    const asked = (p: string) => names.some((n) => p === join(process.cwd(), "node_modules", "@types", "node", n));
+    assert.ok(existsAsked.some(asked), "the first program looked the warm files up");
+    existsAsked.length = 0;
+    for (let i = 0; i < 3; i++) assert.deepEqual(await executor.execute(`function f(x: number) { return x * ${i}; }`), { ok: true, hasValue: false });
+    assert.deepEqual(existsAsked.filter(asked), [], "later cells' programs did not");
+  } finally {
+    delete g[key];
     executor.close();
   }
 });

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFile
 import { dirname, join } from "node:path";
 import { tmpdir } from "node:os";
 import { ROOT } from "../helpers/package.js";
-import { buildSnapshot, discardSnapshot, typescriptPath, usableSnapshot } from "../../kernel/snapshot.js";
+import { buildSnapshot, discardSnapshot, kernelNodeFlags, typescriptPath, usableSnapshot } from "../../kernel/snapshot.js";
 
 const ts = typescriptPath();
 const libs = ["lib.es5.d.ts", "lib.decorators.d.ts"].map((f) => join(dirname(ts), f));
@@ -75,4 +75,24 @@ test("a failed build throws and leaves the snapshot there was, and no files of i
   assert.throws(() => buildSnapshot({ ...spec, files: [...libs, join(dir, "missing.d.ts")] }, dir), /node --build-snapshot failed .*ENOENT.*missing\.d\.ts/);
   assert.deepEqual(readdirSync(dir).sort(), before);
   assert.ok(usableSnapshot(ts, dir));
+});
+
+test("a kernel with node flags of its own (the kernelspec's heap sizes) gets a snapshot built with them, beside the one without", () => {
+  // V8 loads a blob only with the configuration it was built with: a blob built without
+  // `--max-old-space-size` made such a kernel fail to start from it, and discard it for every other.
+  const dir = fresh();
+  const flags = ["--max-old-space-size=256", "--max-semi-space-size=32"];
+  assert.deepEqual(kernelNodeFlags([...flags, "--snapshot-blob", "x.blob", "--cpu-prof", "--test-reporter=tap"]), flags, "node's own flags are not among them");
+  buildSnapshot(spec, dir);
+  assert.equal(usableSnapshot(ts, dir, flags), null, "a snapshot built without the flags is not theirs");
+  buildSnapshot({ ...spec, flags }, dir);
+  const withFlags = usableSnapshot(ts, dir, flags);
+  const without = usableSnapshot(ts, dir, []);
+  assert.ok(withFlags && without && withFlags.blob !== without.blob, "both are kept");
+  const r = spawnSync(process.execPath, [...flags, "--snapshot-blob", withFlags.blob], { encoding: "utf8", env: { ...process.env, QUANTSCOPE_SNAPSHOT_CHECK: "1" } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout.trim()), { files: libs.length });
+  discardSnapshot(dir, flags);
+  assert.equal(usableSnapshot(ts, dir, flags), null);
+  assert.ok(usableSnapshot(ts, dir, []), "discarding one leaves the other");
 });
