@@ -311,9 +311,11 @@ export class Kernel {
     await this.iopubQueue;
     commManager.transport = null;
     for (const s of [this.shell, this.stdin, this.iopub]) s.close();
-    // Let the worker send what it has queued (the shutdown_reply among it), for at most a second.
+    // Let the worker send what it has queued (the shutdown_reply among it) and close its sockets: a
+    // worker terminated with sockets open can abort the process in zeromq's finalisers. At most 3 s,
+    // inside the 5 s jupyter_client gives a shutdown before it kills the kernel.
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 1000);
+      const timer = setTimeout(resolve, 3000);
       this.controlWorker.on("message", (m) => m === "closed" && (clearTimeout(timer), resolve()));
       this.controlWorker.postMessage("close");
     });

@@ -75,12 +75,13 @@ test("through jupyter_server's websocket: the error and the reply reach the note
     const r = await runAsync(JUPYTER_PYTHON, ["-Xfrozen_modules=off", pythonScript("kernel_server_oom.py"), server.url, "quantscope-small-heap"], { encoding: "utf8", timeout: 240_000, killSignal: "SIGKILL" }).catch(
       (err: Error & { stderr?: string }) => assert.fail(`kernel_server_oom.py failed: ${err.message}\n${err.stderr?.slice(-4000)}\n${server.output().slice(-4000)}`),
     );
-    const result = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { oom: [string, string, string][]; after_restart: string };
-    const at = (channel: string, type: string, detail: string) => result.oom.findIndex(([c, m, d]) => c === channel && m === type && d === detail);
+    const result = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { oom: [string, string, string, boolean][]; after_restart: string };
+    // Statuses parented to other requests (the server's kernel_info requests) may come in between: only the cell's own count, but the server's restart.
+    const at = (channel: string, type: string, detail: string, mine = true) => result.oom.findIndex(([c, m, d, own]) => c === channel && m === type && d === detail && own === mine);
     const reply = at("shell", "execute_reply", "OutOfMemory");
     const error = at("iopub", "error", "OutOfMemory");
     const idle = at("iopub", "status", "idle");
-    const restarting = at("iopub", "status", "restarting");
+    const restarting = at("iopub", "status", "restarting", false);
     assert.ok(reply >= 0 && error >= 0, `the cell got the OutOfMemory reply and error: ${JSON.stringify(result.oom)}`);
     assert.ok(error < idle && idle < restarting, `error, then idle, then the server's restart: ${JSON.stringify(result.oom)}`);
     assert.equal(result.after_restart, "42");

@@ -3,7 +3,9 @@
 Starts a kernel by the REST API, runs `1 + 1`, then a cell that fills the heap, and reads the
 websocket until the server says the kernel is restarting; then runs `6 * 7` on the same websocket,
 which the restarted kernel must answer. Prints one JSON line: the (channel, msg_type, detail) of the
-messages parented to the heap-filling cell, plus every status, and the result after the restart.
+messages parented to the heap-filling cell, plus every status (each with whether it is parented to
+that cell: the server's own kernel_info requests get statuses of their own), and the result after
+the restart.
 argv: the server's base URL, the kernel name.
 """
 import asyncio
@@ -44,7 +46,7 @@ async def main():
             mine = m["parent_header"].get("msg_id") == request["header"]["msg_id"]
             if mine or m["msg_type"] == "status":
                 c = m["content"]
-                seen.append([m["channel"], m["msg_type"], c.get("execution_state") or c.get("ename") or c.get("status") or c.get("data", {}).get("text/plain")])
+                seen.append([m["channel"], m["msg_type"], c.get("execution_state") or c.get("ename") or c.get("status") or c.get("data", {}).get("text/plain"), mine])
             if done(m, mine):
                 return seen
 
