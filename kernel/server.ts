@@ -292,6 +292,9 @@ export class Kernel {
     const count = this.executionCount;
     this.observer?.executeStarted(msg, count);
     if (!silent) this.publish("execute_input", { code, execution_count: count }, msg);
+    // busy and execute_input on the wire before the cell compiles and runs: a cell that never yields
+    // would otherwise hold them back until it ends, and the client reads them while the cell compiles.
+    await this.iopubQueue;
     const outcome = await this.executor.execute(code);
     const store = !silent && msg.content.store_history !== false;
     if (outcome.ok) {

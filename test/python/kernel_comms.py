@@ -149,6 +149,13 @@ class KernelComms(unittest.TestCase):
     def test_interrupt_stops_a_busy_loop_and_keeps_state(self):
         self.assertEqual(self.value_of("const before = 41; before"), "41")
         msg_id = start_spinning(self.kc, "let spins = 0; while (true) { spins++; }")
+        # The client sees the cell busy while it runs, not only once it ends.
+        seen = []
+        while "execute_input" not in seen:
+            m = self.kc.get_iopub_msg(timeout=TIMEOUT)
+            if m["parent_header"].get("msg_id") == msg_id:
+                seen.append(m["msg_type"] if m["msg_type"] != "status" else m["content"]["execution_state"])
+        self.assertEqual(seen, ["busy", "execute_input"])
         self.km.interrupt_kernel()
         reply = self.reply_to(msg_id)
         self.assertEqual(reply["content"]["status"], "error")
