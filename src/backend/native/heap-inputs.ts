@@ -18,3 +18,9 @@ export function heapInputs<K extends string>(kernelName: string, inputs: tf.Name
   }
   return { heap, at };
 }
+
+/** The rows × n view of a tensor for kernels that work on rows of its last axis. */
+export function rowsOf(t: tf.TensorInfo): { rows: number; n: number } {
+  const n = t.shape.at(-1) ?? 1;
+  return { rows: n === 0 ? 0 : tf.util.sizeFromShape(t.shape) / n, n };
+}

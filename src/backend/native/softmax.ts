@@ -1,14 +1,7 @@
-import * as tf from "@tensorflow/tfjs-core";
 import { SOFTMAX_GRAD_KERNEL, SOFTMAX_KERNEL } from "../../ops/softmax.js";
 import { addKernel } from "../override.js";
 import type { NativeAddon } from "./addon.js";
-import { heapInputs } from "./heap-inputs.js";
-
-/** The rows × n view of a tensor whose last axis is softmax's. */
-function rowsOf(t: tf.TensorInfo): { rows: number; n: number } {
-  const n = t.shape.at(-1) ?? 1;
-  return { rows: n === 0 ? 0 : tf.util.sizeFromShape(t.shape) / n, n };
-}
+import { heapInputs, rowsOf } from "./heap-inputs.js";
 
 /** Softmax over the last axis (`src/ops/softmax.ts`) and its gradient, rows across threads. */
 export function registerNativeSoftmax(addon: NativeAddon): void {
