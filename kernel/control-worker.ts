@@ -8,6 +8,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import * as zmq from "zeromq";
+import { isRunning } from "../src/is-running.js";
 import { bindSocket } from "./connection.js";
 import { SUPERVISOR_PID_ENV } from "./supervisor-protocol.js";
 import { parseMessage, Signer, WireError } from "./wire.js";
@@ -83,11 +84,7 @@ function watchParent(): void {
   if (!starter && !supervisor) return;
   setInterval(() => {
     if (supervisor && process.ppid !== supervisor) return exit(`supervisor process ${supervisor} is gone`);
-    try {
-      if (starter) process.kill(starter, 0);
-    } catch {
-      exit(`parent process ${starter} is gone`);
-    }
+    if (starter && !isRunning(starter)) exit(`parent process ${starter} is gone`);
   }, 2000);
 }
 

@@ -13,13 +13,14 @@
  * that dies before its first notice is one node could not start from that blob: the blob is removed
  * and the kernel started again without it.
  *
- * Start-up cost is kept to one node start: this module loads node builtins only (and the constants it
- * shares with the kernel); zeromq and the wire layer are imported only once the child has died.
+ * Start-up cost is kept to one node start: this module loads node builtins only (and small modules
+ * of ours that load nothing else); zeromq and the wire layer are imported only once the child has died.
  */
 import { fork } from "node:child_process";
 import { once } from "node:events";
 import { constants } from "node:os";
 import { getHeapStatistics } from "node:v8";
+import { isRunning } from "../src/is-running.js";
 import { discardSnapshot, snapshotDir, snapshotsEnabled, typescriptPath, usableSnapshot } from "./snapshot.js";
 import { SUPERVISOR_PID_ENV, type Death, type ExecuteNotice, type SupervisorNotice } from "./supervisor-protocol.js";
 
@@ -73,13 +74,7 @@ export function describeDeath(code: number | null, signal: NodeJS.Signals | null
 /** Whether the process that started the kernel (jupyter_client sets JPY_PARENT_PID) is gone: then nobody is listening. */
 function starterGone(): boolean {
   const pid = Number(process.env.JPY_PARENT_PID);
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
+  return pid > 0 && !isRunning(pid);
 }
 
 /**

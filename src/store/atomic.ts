@@ -1,6 +1,7 @@
 import { open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
+import { isRunning } from "../is-running.js";
 
 /** This process as temporaries name their writer: `<pid>@<host>` (dots in the host name would break parsing). */
 const WRITER = `${process.pid}@${hostname().replace(/[^A-Za-z0-9-]/g, "_") || "host"}`;
@@ -46,16 +47,6 @@ export async function writeFileAtomic(path: string, data: Uint8Array): Promise<v
 /** Whether a file name is one of {@link writeFileAtomic}'s temporaries. */
 export function isTemporary(name: string): boolean {
   return name.startsWith(".") && name.endsWith(".tmp");
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, under another user.
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**
