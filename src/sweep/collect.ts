@@ -52,9 +52,14 @@ export async function readManifests(store: ResultsStore): Promise<SweepManifest[
  * before its runs were keyed cells): every runner of a claims plan resumes by this one rule.
  */
 export async function storedCells(store: ResultsStore, experiment: Experiment, cells: readonly SweepCell[] = experimentCells(experiment)): Promise<Set<string>> {
-  const have = await store.cells();
-  const runs = experiment.kind === "claims" ? new Set((await store.readRows("runs")).map((r) => r.run)) : new Set<string>();
-  return new Set(cells.filter((c) => have.has(c.id) || runs.has(runName(c.recipeLabel, c.seed))).map((c) => c.id));
+  const runs = experiment.kind === "claims" ? await store.readRows("runs") : [];
+  return cellsHeld(await store.cells(), runs, experiment, cells);
+}
+
+/** {@link storedCells} from what was read of the store: its complete keyed cells and its runs rows. */
+function cellsHeld(keyed: ReadonlySet<string>, runs: readonly RunRow[], experiment: Experiment, cells: readonly SweepCell[]): Set<string> {
+  const named = experiment.kind === "claims" ? new Set(runs.map((r) => r.run)) : new Set<string>();
+  return new Set(cells.filter((c) => keyed.has(c.id) || named.has(runName(c.recipeLabel, c.seed))).map((c) => c.id));
 }
 
 /** Which of the recorded experiments' cells the store holds. */
@@ -66,10 +71,10 @@ export interface SweepCompleteness {
   readonly diverged: readonly SweepCell[];
 }
 
-/** Compares the cells the store's manifests expect with the complete ones (runs rows give divergence). */
+/** Compares the cells the store's manifests expect with the complete ones; `runs` are the store's runs rows (they give divergence, and claims runs stored by name). */
 export async function completeness(store: ResultsStore, manifests: readonly SweepManifest[], runs: readonly RunRow[]): Promise<SweepCompleteness> {
-  const stored = new Set<string>();
-  for (const m of manifests) for (const id of await storedCells(store, m.experiment, m.cells)) stored.add(id);
+  const keyed = await store.cells();
+  const stored = new Set(manifests.flatMap((m) => [...cellsHeld(keyed, runs, m.experiment, m.cells)]));
   const expected = manifests.flatMap((m) => m.cells);
   const complete = expected.filter((c) => stored.has(c.id));
   const divergedRuns = new Set(runs.filter((r) => r.status === "diverged").map((r) => r.run));
