@@ -7,7 +7,7 @@ import { buildSnapshot, type SnapshotSpec } from "./snapshot.js";
 
 const [specFile, dir, lock] = process.argv.slice(2) as [string, string, string];
 try {
-  buildSnapshot(JSON.parse(readFileSync(specFile, "utf8")) as SnapshotSpec, dir);
+  await buildSnapshot(JSON.parse(readFileSync(specFile, "utf8")) as SnapshotSpec, dir);
 } catch (err) {
   // Nobody waits for this process: the kernel keeps starting without a snapshot.
   process.stderr.write(`quantscope kernel snapshot: ${(err as Error).message}\n`);

@@ -12,10 +12,11 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir, setPriority } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeFileAtomic } from "../src/store/atomic.js";
 
 const ENTRY = fileURLToPath(new URL("./snapshot-entry.cjs", import.meta.url));
 const IMPORTER = fileURLToPath(new URL("./snapshot-import.cjs", import.meta.url));
@@ -145,7 +146,7 @@ export function discardSnapshot(dir = snapshotDir(), flags: readonly string[] = 
  * point at it, then the previous blob removed. Throws,
  * leaving the previous snapshot as it was, when node fails to build or load it.
  */
-export function buildSnapshot(spec: SnapshotSpec, dir = snapshotDir()): void {
+export async function buildSnapshot(spec: SnapshotSpec, dir = snapshotDir()): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const id = `${process.pid}-${Date.now()}`;
   const specFile = join(dir, `spec-${id}.json`);
@@ -164,9 +165,7 @@ export function buildSnapshot(spec: SnapshotSpec, dir = snapshotDir()): void {
     if (loaded.files !== spec.files.length) throw new Error(`the built snapshot does not load (${check.status ?? check.signal}): ${firstError(check.stderr)}`);
     const previous = readMeta(dir, flags);
     const meta: SnapshotMeta = { node: process.version, arch: process.arch, flags, stamps: stamps(spec.typescript), files: spec.files, blob: basename(blob), blobBytes: statSync(blob).size };
-    const tmp = join(dir, `meta-${id}.json`);
-    writeFileSync(tmp, JSON.stringify(meta));
-    renameSync(tmp, metaFile(dir, flags));
+    await writeFileAtomic(metaFile(dir, flags), Buffer.from(JSON.stringify(meta)));
     if (previous && previous.blob !== meta.blob) rmSync(join(dir, basename(previous.blob)), { force: true });
   } catch (err) {
     rmSync(blob, { force: true });

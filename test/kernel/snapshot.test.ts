@@ -17,9 +17,9 @@ const libs = ["lib.es5.d.ts", "lib.decorators.d.ts"].map((f) => join(dirname(ts)
 const spec = { typescript: ts, files: libs, compilerOptions: { target: 9 } };
 const fresh = () => mkdtempSync(join(tmpdir(), "qs-snapshot-"));
 
-test("a process started from the snapshot gets the compiler with the files parsed and bound", () => {
+test("a process started from the snapshot gets the compiler with the files parsed and bound", async () => {
   const dir = fresh();
-  buildSnapshot(spec, dir);
+  await buildSnapshot(spec, dir);
   const usable = usableSnapshot(ts, dir);
   assert.ok(usable, "a snapshot just built is usable");
   assert.deepEqual(usable.files, libs);
@@ -37,9 +37,9 @@ test("a process started from the snapshot gets the compiler with the files parse
   assert.deepEqual(JSON.parse(r.stdout.trim().split("\n").pop()!), { files: 2, bound: true, name: libs[0], same: true });
 });
 
-test("a snapshot built by another node or with a damaged size is not used", () => {
+test("a snapshot built by another node or with a damaged size is not used", async () => {
   const dir = fresh();
-  buildSnapshot(spec, dir);
+  await buildSnapshot(spec, dir);
   const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as { node: string; blob: string };
   writeFileSync(join(dir, "meta.json"), JSON.stringify({ ...meta, node: "v0.0.1" }));
   assert.equal(usableSnapshot(ts, dir), null, "another node version");
@@ -51,9 +51,9 @@ test("a snapshot built by another node or with a damaged size is not used", () =
   assert.deepEqual(readdirSync(dir), []);
 });
 
-test("a kernel whose snapshot node cannot load starts without it and the snapshot is removed", () => {
+test("a kernel whose snapshot node cannot load starts without it and the snapshot is removed", async () => {
   const dir = fresh();
-  buildSnapshot(spec, dir);
+  await buildSnapshot(spec, dir);
   const usable = usableSnapshot(ts, dir)!;
   // Same size, other bytes: passes every check but node's own.
   writeFileSync(usable.blob, Buffer.alloc(statSync(usable.blob).size, 0x5a));
@@ -68,24 +68,24 @@ test("a kernel whose snapshot node cannot load starts without it and the snapsho
   assert.equal(usableSnapshot(ts, dir), null);
 });
 
-test("a failed build throws and leaves the snapshot there was, and no files of its own", () => {
+test("a failed build throws and leaves the snapshot there was, and no files of its own", async () => {
   const dir = fresh();
-  buildSnapshot(spec, dir);
+  await buildSnapshot(spec, dir);
   const before = readdirSync(dir).sort();
-  assert.throws(() => buildSnapshot({ ...spec, files: [...libs, join(dir, "missing.d.ts")] }, dir), /node --build-snapshot failed .*ENOENT.*missing\.d\.ts/);
+  await assert.rejects(() => buildSnapshot({ ...spec, files: [...libs, join(dir, "missing.d.ts")] }, dir), /node --build-snapshot failed .*ENOENT.*missing\.d\.ts/);
   assert.deepEqual(readdirSync(dir).sort(), before);
   assert.ok(usableSnapshot(ts, dir));
 });
 
-test("a kernel with node flags of its own (the kernelspec's heap sizes) gets a snapshot built with them, beside the one without", () => {
+test("a kernel with node flags of its own (the kernelspec's heap sizes) gets a snapshot built with them, beside the one without", async () => {
   // V8 loads a blob only with the configuration it was built with: a blob built without
   // `--max-old-space-size` made such a kernel fail to start from it, and discard it for every other.
   const dir = fresh();
   const flags = ["--max-old-space-size=256", "--max-semi-space-size=32"];
   assert.deepEqual(kernelNodeFlags([...flags, "--snapshot-blob", "x.blob", "--cpu-prof", "--test-reporter=tap"]), flags, "node's own flags are not among them");
-  buildSnapshot(spec, dir);
+  await buildSnapshot(spec, dir);
   assert.equal(usableSnapshot(ts, dir, flags), null, "a snapshot built without the flags is not theirs");
-  buildSnapshot({ ...spec, flags }, dir);
+  await buildSnapshot({ ...spec, flags }, dir);
   const withFlags = usableSnapshot(ts, dir, flags);
   const without = usableSnapshot(ts, dir, []);
   assert.ok(withFlags && without && withFlags.blob !== without.blob, "both are kept");
