@@ -18,7 +18,8 @@ export interface CorruptPart {
 export interface AppendOptions {
   /**
    * Names the part after this key (letters, digits, `.`, `_`, `-`) instead of a unique name, and
-   * removes any earlier part of the same key once the new one is in place: a retried or duplicated
+   * removes the parts of the same key that were there before it was written, once the new one is in
+   * place (the part written last is never removed): a retried or duplicated
    * job that appends under its deterministic id never leaves two copies of its rows counted (if two
    * writers race, the reader counts exactly one of the key's parts).
    */
@@ -96,12 +97,13 @@ export class ArrowDataset {
       throw Object.assign(new Error(`cannot create ${this.dir}: ${e.message}`, { cause: err }), { code: e.code });
     }
     const path = join(this.dir, opts.key === undefined ? partName(bytes) : keyedPartName(opts.key, bytes));
+    // The key's parts listed before this one is written are the ones it replaces. Listed after, two
+    // racing writers could each see and remove the other's part, leaving none: this way a writer only
+    // removes parts that landed before its listing, so the part written last always stays.
+    const key = opts.key;
+    const older = key === undefined ? [] : (await this.parts()).filter((f) => f !== path && partKey(f) === key);
     await writeFileAtomic(path, bytes);
-    if (opts.key !== undefined) {
-      const key = opts.key;
-      const older = (await this.parts()).filter((f) => f !== path && partKey(f) === key);
-      await Promise.all(older.map((f) => rm(f, { force: true })));
-    }
+    await Promise.all(older.map((f) => rm(f, { force: true })));
     return path;
   }
 

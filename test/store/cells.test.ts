@@ -5,7 +5,7 @@ import { tableToIPC } from "apache-arrow";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ResultsStore } from "../../src/store/results.js";
-import { partKey } from "../../src/store/arrow-dataset.js";
+import { ArrowDataset, partKey } from "../../src/store/arrow-dataset.js";
 import { keyedPartName } from "../../src/store/part-name.js";
 import { tableOf } from "../../src/store/schemas.js";
 import { makeRecipe } from "../../src/train/recipe.js";
@@ -73,4 +73,29 @@ test("two writers racing on one cell can both leave a part: the reader counts ex
   assert.equal((await readdir(join(store.root, "metrics"))).length, 2);
   const losses = (await store.readRows("metrics")).map((m) => m.loss);
   assert.equal(losses.length, 2, `one cell's two metrics rows, not four: ${losses.join(", ")}`);
+});
+
+test("two writers racing on one cell never remove each other's parts: one part of the key always stays", async () => {
+  const dir = join(await tmp(), "metrics");
+  // Two writers (as two processes: a dataset each) whose listings of the folder are held until both
+  // have listed, so each lists after the other has done whatever it does before listing.
+  const writers = [new ArrowDataset(dir), new ArrowDataset(dir)];
+  let release!: () => void;
+  const bothListing = new Promise<void>((r) => (release = r));
+  let listing = 0;
+  for (const w of writers) {
+    const parts = w.parts.bind(w);
+    w.parts = async () => {
+      if (++listing === 2) release();
+      await bothListing;
+      return parts();
+    };
+  }
+  const table = (loss: number) => tableOf("metrics", cellRows("race/seed1", loss).metrics.map(TABLE_DEFS.metrics.record));
+  await Promise.all([writers[0]!.append(table(1), { key: "h.race.s1" }), writers[1]!.append(table(5), { key: "h.race.s1" })]);
+  const left = (await readdir(dir)).filter((f) => partKey(f) === "h.race.s1");
+  assert.ok(left.length >= 1, "a part of the racing key is left");
+  const { table: read } = await new ArrowDataset(dir).read();
+  const losses = read ? [...read.getChild("loss")!].map(Number) : [];
+  assert.ok(JSON.stringify(losses) === "[2,3]" || JSON.stringify(losses) === "[6,7]", `one writer's rows, whole: ${losses.join(", ")}`);
 });
